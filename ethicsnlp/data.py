@@ -1,0 +1,395 @@
+"""Reading and validating note files.
+
+Supported inputs: CSV, JSONL, Parquet, and a folder of ``.txt`` files (note id =
+file stem). Labels are either a ``labels`` field (a JSON list, or a
+``;``-separated string in CSV) or one 0/1 column per label id.
+
+Every problem raises :class:`~ethicsnlp.errors.DataError` naming the file, the
+row (CSV and Parquet, 1-based, header not counted) or line (JSONL, 1-based) and
+the column. Messages never contain note text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ethicsnlp.errors import DataError
+from ethicsnlp.taxonomy import LABEL_IDS
+
+SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
+NOTE_ID = "note_id"
+TEXT = "text"
+LABELS_FIELD = "labels"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Names of the id and text columns in an input file."""
+
+    id: str = NOTE_ID
+    text: str = TEXT
+
+
+def file_format(path: Path) -> str:
+    """Return ``csv``, ``jsonl``, ``parquet`` or ``txt-folder`` for ``path``."""
+    if path.is_dir():
+        return "txt-folder"
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        suffix = ".jsonl"
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DataError(
+            f"unsupported file type {path.suffix!r}; use .csv, .jsonl, .parquet "
+            "or a folder of .txt files",
+            path=path,
+        )
+    return suffix[1:]
+
+
+def _decode_utf8(raw: bytes, path: Path, row_kind: str, header_lines: int = 0) -> str:
+    """Decode ``raw`` as UTF-8, or raise naming the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        row = line - header_lines
+        raise DataError(
+            f"bytes that are not UTF-8 at byte offset {exc.start} (line {line} of the file); "
+            "re-save the file as UTF-8",
+            path=path,
+            row=row if row >= 1 else None,
+            row_kind=row_kind,
+        ) from None
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    raw = path.read_bytes()
+    text = _decode_utf8(raw, path, "row", header_lines=1)
+    if not text.strip():
+        raise DataError("the file is empty (no header row)", path=path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], engine="python"
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        detail = str(exc).split(".")[0]
+        raise DataError(f"malformed CSV ({detail})", path=path) from None
+    rows = list(range(1, len(frame) + 1))
+    return frame, rows
+
+
+def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    raw = path.read_bytes()
+    text = _decode_utf8(raw, path, "line")
+    records: list[dict] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"malformed JSON ({exc.msg} at character {exc.pos})", path=path, row=number,
+                row_kind="line",
+            ) from None
+        if not isinstance(record, dict):
+            raise DataError(
+                f"each line must be a JSON object, found {type(record).__name__}",
+                path=path, row=number, row_kind="line",
+            )
+        records.append(record)
+        lines.append(number)
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(), lines
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise DataError(
+            f"cannot read as Parquet ({type(exc).__name__})", path=path
+        ) from None
+    return frame, list(range(1, len(frame) + 1))
+
+
+def _read_txt_folder(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+    if not files:
+        raise DataError("the folder holds no .txt files", path=path)
+    records = []
+    for file in files:
+        text = _decode_utf8(file.read_bytes(), file, "line")
+        records.append({columns.id: file.stem, columns.text: text})
+    return pd.DataFrame.from_records(records), list(range(1, len(records) + 1))
+
+
+def read_table(path: str | Path, columns: Columns = Columns()) -> tuple[pd.DataFrame, list[int], str]:
+    """Read ``path`` into a raw DataFrame without validation.
+
+    Returns the frame, the 1-based row or line number of each record, and the
+    word used for those numbers in messages (``row`` or ``line``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError("no such file or folder", path=path)
+    kind = file_format(path)
+    if kind == "csv":
+        frame, rows = _read_csv(path)
+    elif kind == "jsonl":
+        frame, rows = _read_jsonl(path)
+    elif kind == "parquet":
+        frame, rows = _read_parquet(path)
+    else:
+        frame, rows = _read_txt_folder(path, columns)
+    return frame, rows, "line" if kind == "jsonl" else "row"
+
+
+def _parse_label_list(value: object, where: dict) -> list[str]:
+    """Turn a ``labels`` cell (list, JSON list string or ``;`` string) into ids."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            try:
+                value = json.loads(stripped)
+            except json.JSONDecodeError:
+                raise DataError("labels is not a valid JSON list", **where) from None
+        else:
+            value = [part.strip() for part in stripped.split(";") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError("labels must be a list of label ids", **where)
+    for label in value:
+        if label not in LABEL_IDS:
+            raise DataError(
+                f"unknown label {label!r}; valid ids: {', '.join(LABEL_IDS)}", **where
+            )
+    return list(dict.fromkeys(value))
+
+
+def _parse_binary(value: object, where: dict) -> int:
+    """Parse a 0/1 label cell."""
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer) and value in (0, 1):
+        return int(value)
+    if isinstance(value, float | np.floating) and value in (0.0, 1.0):
+        return int(value)
+    if isinstance(value, str) and value.strip() in ("0", "1", "0.0", "1.0"):
+        return int(float(value.strip()))
+    shown = "empty" if value is None or value == "" else f"{type(value).__name__} value"
+    raise DataError(f"label values must be 0 or 1, found {shown}", **where)
+
+
+def label_mode(frame: pd.DataFrame) -> str | None:
+    """Return ``list`` or ``columns`` for how labels are given, or ``None`` when unlabelled."""
+    present = [label for label in LABEL_IDS if label in frame.columns]
+    if LABELS_FIELD in frame.columns:
+        return "list"
+    if present:
+        return "columns"
+    return None
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    rows: Sequence[int],
+    *,
+    path: str | Path,
+    row_kind: str = "row",
+    columns: Columns = Columns(),
+    require_labels: bool = False,
+) -> pd.DataFrame:
+    """Check a raw frame and return a clean one.
+
+    The result has columns ``note_id`` and ``text`` (strings) and, when the file
+    carries labels, one int 0/1 column per label id in taxonomy order.
+    """
+    if len(frame) == 0:
+        raise DataError("the file holds no notes (header only or empty)", path=path)
+    for name in (columns.id, columns.text):
+        if name not in frame.columns:
+            found = ", ".join(map(str, frame.columns[:12]))
+            raise DataError(
+                f"missing column {name!r} (found: {found}); set the column name with "
+                "--id-col / --text-col",
+                path=path,
+            )
+    mode = label_mode(frame)
+    if require_labels and mode is None:
+        raise DataError(
+            f"no labels: add a {LABELS_FIELD!r} column or one 0/1 column per label id",
+            path=path,
+        )
+    if mode == "columns":
+        missing = [label for label in LABEL_IDS if label not in frame.columns]
+        if missing:
+            raise DataError(
+                f"label columns missing: {', '.join(missing)} (give all ten or a "
+                f"{LABELS_FIELD!r} column)",
+                path=path,
+            )
+
+    ids: list[str] = []
+    texts: list[str] = []
+    label_rows: list[list[int]] = []
+    seen: dict[str, int] = {}
+    id_values = frame[columns.id].tolist()
+    text_values = frame[columns.text].tolist()
+    label_values = (
+        frame[LABELS_FIELD].tolist()
+        if mode == "list"
+        else frame[list(LABEL_IDS)].to_numpy(dtype=object).tolist()
+        if mode == "columns"
+        else None
+    )
+    for i, (row, raw_id, raw_text) in enumerate(zip(rows, id_values, text_values, strict=True)):
+        loc = {"path": path, "row": row, "row_kind": row_kind}
+        if raw_id is None or (isinstance(raw_id, float) and np.isnan(raw_id)):
+            raise DataError("empty note id", column=columns.id, **loc)
+        note_id = str(raw_id).strip()
+        if not note_id:
+            raise DataError("empty note id", column=columns.id, **loc)
+        if note_id in seen:
+            raise DataError(
+                f"duplicate note id {note_id!r} (first seen at {row_kind} {seen[note_id]})",
+                column=columns.id,
+                **loc,
+            )
+        seen[note_id] = row
+        if not isinstance(raw_text, str):
+            if raw_text is None or (isinstance(raw_text, float) and np.isnan(raw_text)):
+                raise DataError("empty text", column=columns.text, **loc)
+            raise DataError(
+                f"text must be a string, found {type(raw_text).__name__}",
+                column=columns.text,
+                **loc,
+            )
+        if not raw_text.strip():
+            raise DataError("empty text", column=columns.text, **loc)
+        ids.append(note_id)
+        texts.append(raw_text)
+        if mode == "list":
+            chosen = _parse_label_list(label_values[i], {**loc, "column": LABELS_FIELD})
+            label_rows.append([int(label in chosen) for label in LABEL_IDS])
+        elif mode == "columns":
+            label_rows.append(
+                [
+                    _parse_binary(value, {**loc, "column": label})
+                    for label, value in zip(LABEL_IDS, label_values[i], strict=True)
+                ]
+            )
+    clean = pd.DataFrame({NOTE_ID: ids, TEXT: texts})
+    if mode is not None:
+        labels = pd.DataFrame(label_rows, columns=list(LABEL_IDS), dtype="int64")
+        clean = pd.concat([clean, labels], axis=1)
+    return clean
+
+
+def read_notes(
+    path: str | Path,
+    *,
+    columns: Columns = Columns(),
+    require_labels: bool = False,
+) -> pd.DataFrame:
+    """Read and validate one note file or folder.
+
+    Returns a DataFrame with ``note_id``, ``text`` and, when present, the ten
+    0/1 label columns. Raises :class:`DataError` for any problem.
+    """
+    frame, rows, row_kind = read_table(path, columns)
+    return validate_frame(
+        frame, rows, path=path, row_kind=row_kind, columns=columns, require_labels=require_labels
+    )
+
+
+def read_many(
+    paths: Iterable[str | Path],
+    *,
+    columns: Columns = Columns(),
+    require_labels: bool = False,
+) -> pd.DataFrame:
+    """Read several files and concatenate them; note ids must be unique across files.
+
+    Adds a ``source`` column holding each note's file name.
+    """
+    frames = []
+    first_seen: dict[str, str] = {}
+    for path in paths:
+        frame = read_notes(path, columns=columns, require_labels=require_labels)
+        for note_id in frame[NOTE_ID]:
+            if note_id in first_seen:
+                raise DataError(
+                    f"duplicate note id {note_id!r} also in {first_seen[note_id]}",
+                    path=path,
+                    column=columns.id,
+                )
+            first_seen[note_id] = str(path)
+        frames.append(frame.assign(source=Path(path).name))
+    if not frames:
+        raise DataError("no input files given")
+    return pd.concat(frames, ignore_index=True)
+
+
+def label_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """Return the (n_notes, 10) int matrix of labels, in taxonomy order."""
+    missing = [label for label in LABEL_IDS if label not in frame.columns]
+    if missing:
+        raise DataError(f"the data has no label columns ({', '.join(missing[:3])}, ...)")
+    return frame[list(LABEL_IDS)].to_numpy(dtype=np.int64)
+
+
+def labels_to_lists(matrix: np.ndarray) -> list[list[str]]:
+    """Turn a 0/1 label matrix into lists of label ids."""
+    return [[LABEL_IDS[j] for j in np.flatnonzero(row)] for row in np.asarray(matrix)]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file, or of a folder's sorted ``.txt`` files."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.name.encode() if path.is_dir() else b"")
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of the validated notes and labels, independent of file format."""
+    digest = hashlib.sha256()
+    cols = [NOTE_ID, TEXT] + [label for label in LABEL_IDS if label in frame.columns]
+    for record in frame[cols].itertuples(index=False):
+        digest.update(json.dumps(list(map(str, record)), ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a DataFrame as CSV, JSONL or Parquet, chosen by the extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        raise DataError(
+            f"unsupported output type {path.suffix!r}; use .csv, .jsonl or .parquet", path=path
+        )
