@@ -39,6 +39,9 @@ class Columns:
     text: str = TEXT
 
 
+DEFAULT_COLUMNS = Columns()
+
+
 def file_format(path: Path) -> str:
     """Return ``csv``, ``jsonl``, ``parquet`` or ``txt-folder`` for ``path``."""
     if path.is_dir():
@@ -99,13 +102,17 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(
-                f"malformed JSON ({exc.msg} at character {exc.pos})", path=path, row=number,
+                f"malformed JSON ({exc.msg} at character {exc.pos})",
+                path=path,
+                row=number,
                 row_kind="line",
             ) from None
         if not isinstance(record, dict):
             raise DataError(
                 f"each line must be a JSON object, found {type(record).__name__}",
-                path=path, row=number, row_kind="line",
+                path=path,
+                row=number,
+                row_kind="line",
             )
         records.append(record)
         lines.append(number)
@@ -116,9 +123,7 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, list[int]]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
-        raise DataError(
-            f"cannot read as Parquet ({type(exc).__name__})", path=path
-        ) from None
+        raise DataError(f"cannot read as Parquet ({type(exc).__name__})", path=path) from None
     return frame, list(range(1, len(frame) + 1))
 
 
@@ -133,7 +138,9 @@ def _read_txt_folder(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[i
     return pd.DataFrame.from_records(records), list(range(1, len(records) + 1))
 
 
-def read_table(path: str | Path, columns: Columns = Columns()) -> tuple[pd.DataFrame, list[int], str]:
+def read_table(
+    path: str | Path, columns: Columns = DEFAULT_COLUMNS
+) -> tuple[pd.DataFrame, list[int], str]:
     """Read ``path`` into a raw DataFrame without validation.
 
     Returns the frame, the 1-based row or line number of each record, and the
@@ -173,9 +180,7 @@ def _parse_label_list(value: object, where: dict) -> list[str]:
         raise DataError("labels must be a list of label ids", **where)
     for label in value:
         if label not in LABEL_IDS:
-            raise DataError(
-                f"unknown label {label!r}; valid ids: {', '.join(LABEL_IDS)}", **where
-            )
+            raise DataError(f"unknown label {label!r}; valid ids: {', '.join(LABEL_IDS)}", **where)
     return list(dict.fromkeys(value))
 
 
@@ -209,7 +214,7 @@ def validate_frame(
     *,
     path: str | Path,
     row_kind: str = "row",
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     require_labels: bool = False,
 ) -> pd.DataFrame:
     """Check a raw frame and return a clean one.
@@ -301,7 +306,7 @@ def validate_frame(
 def read_notes(
     path: str | Path,
     *,
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     require_labels: bool = False,
 ) -> pd.DataFrame:
     """Read and validate one note file or folder.
@@ -318,7 +323,7 @@ def read_notes(
 def read_many(
     paths: Iterable[str | Path],
     *,
-    columns: Columns = Columns(),
+    columns: Columns = DEFAULT_COLUMNS,
     require_labels: bool = False,
 ) -> pd.DataFrame:
     """Read several files and concatenate them; note ids must be unique across files.

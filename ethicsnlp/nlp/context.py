@@ -29,19 +29,75 @@ from ethicsnlp.taxonomy import LABEL_IDS
 
 THERAPIST, CLIENT, OTHER = "therapist", "client", "other"
 CLAUSE_BREAKS = frozenset(
-    {";", ",", ":", "(", ")", "but", "however", "then", "so", "because", "when", "while",
-     "after", "before", "that", "who", "and", "although", "though", "whereas", "as", "-", "–"}
+    {
+        ";",
+        ",",
+        ":",
+        "(",
+        ")",
+        "but",
+        "however",
+        "then",
+        "so",
+        "because",
+        "when",
+        "while",
+        "after",
+        "before",
+        "that",
+        "who",
+        "and",
+        "although",
+        "though",
+        "whereas",
+        "as",
+        "-",
+        "–",
+    }
 )
 SUBJECT_PREFIX = frozenset(
-    {"the", "this", "a", "an", "her", "his", "their", "my", "our", "former", "previous", "prior",
-     "another", "other", "current", "new", "same", "both", "also", "then", "his/her", "your",
-     "'s", "client", "older", "younger", "old", "ex", "one", "two"}
+    {
+        "the",
+        "this",
+        "a",
+        "an",
+        "her",
+        "his",
+        "their",
+        "my",
+        "our",
+        "former",
+        "previous",
+        "prior",
+        "another",
+        "other",
+        "current",
+        "new",
+        "same",
+        "both",
+        "also",
+        "then",
+        "his/her",
+        "your",
+        "'s",
+        "client",
+        "older",
+        "younger",
+        "old",
+        "ex",
+        "one",
+        "two",
+    }
 )
 
 
 def _register_extensions() -> None:
-    for name, default in (("negated", False), ("hypothetical", False), ("handled", False),
-                          ("actor", THERAPIST)):
+    for name, default in (
+        ("negated", False),
+        ("hypothetical", False),
+        ("handled", False),
+        ("actor", THERAPIST),
+    ):
         if not Token.has_extension(name):
             Token.set_extension(name, default=default)
     getters: dict[str, Callable[[Span], object]] = {
@@ -81,7 +137,9 @@ class EthicsContext:
         rules = load_json("context.json")
         self.terminators = frozenset(rules["terminators"])
 
-    def initialize(self, get_examples: Callable | None = None, *, nlp: Language | None = None) -> None:
+    def initialize(
+        self, get_examples: Callable | None = None, *, nlp: Language | None = None
+    ) -> None:
         """Build the matchers; spaCy calls this from ``nlp.initialize()`` after the lemmatizer."""
         nlp = nlp or self._nlp
         rules = load_json("context.json")
@@ -108,8 +166,7 @@ class EthicsContext:
         self._apply_modifiers(doc)
         self._assign_actors(doc)
         doc.spans["cues"] = [
-            Span(doc, start, end, label=match_id)
-            for match_id, start, end in self.cue_matcher(doc)
+            Span(doc, start, end, label=match_id) for match_id, start, end in self.cue_matcher(doc)
         ]
         handled = [Span(doc, s, e, label="handled") for _, s, e in self.handled_matcher(doc)]
         for span in handled:
@@ -129,7 +186,9 @@ class EthicsContext:
     def _scope_backward(self, doc: Doc, start: int, limit: int) -> range:
         sent_start = doc[start].sent.start
         first = start
-        while first > max(sent_start, start - limit) and doc[first - 1].lemma_ not in self.terminators:
+        while (
+            first > max(sent_start, start - limit) and doc[first - 1].lemma_ not in self.terminators
+        ):
             first -= 1
         return range(first, start)
 

@@ -17,7 +17,19 @@ from ethicsnlp.resources import load_json
 
 PLACEHOLDER = re.compile(r"\[([A-Za-z][A-Za-z _/-]{0,30}?)(?:[ _-]?\d{1,3})?\]")
 SLASH_SHORTHAND = (
-    "b/c", "f/u", "w/o", "s/p", "y/o", "h/o", "c/o", "d/c", "n/v", "r/o", "w/in", "a/w", "re:",
+    "b/c",
+    "f/u",
+    "w/o",
+    "s/p",
+    "y/o",
+    "h/o",
+    "c/o",
+    "d/c",
+    "n/v",
+    "r/o",
+    "w/in",
+    "a/w",
+    "re:",
 )
 
 

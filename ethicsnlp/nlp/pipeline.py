@@ -12,7 +12,10 @@ from ethicsnlp.nlp import context, normalize, sentences  # noqa: F401
 from ethicsnlp.nlp.normalize import add_shorthand_special_cases
 
 PIPE_NAMES = (
-    "placeholder_merger", "clinical_sentencizer", "lemmatizer", "clinical_normalizer",
+    "placeholder_merger",
+    "clinical_sentencizer",
+    "lemmatizer",
+    "clinical_normalizer",
     "ethics_context",
 )
 

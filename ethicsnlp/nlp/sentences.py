@@ -13,14 +13,50 @@ from spacy.tokens import Doc
 
 HEADER_WORDS = frozenset(
     {
-        "s", "o", "a", "p", "d", "b", "i", "r", "g", "subjective", "objective", "assessment",
-        "plan", "data", "behavior", "behaviour", "intervention", "interventions", "response",
-        "goal", "goals", "summary", "note", "risk", "impression", "recommendation",
-        "recommendations", "follow-up", "history", "presenting", "reason", "mse", "dx",
-        "diagnosis", "progress", "action", "actions", "outcome", "incident",
+        "s",
+        "o",
+        "a",
+        "p",
+        "d",
+        "b",
+        "i",
+        "r",
+        "g",
+        "subjective",
+        "objective",
+        "assessment",
+        "plan",
+        "data",
+        "behavior",
+        "behaviour",
+        "intervention",
+        "interventions",
+        "response",
+        "goal",
+        "goals",
+        "summary",
+        "note",
+        "risk",
+        "impression",
+        "recommendation",
+        "recommendations",
+        "follow-up",
+        "history",
+        "presenting",
+        "reason",
+        "mse",
+        "dx",
+        "diagnosis",
+        "progress",
+        "action",
+        "actions",
+        "outcome",
+        "incident",
     }
 )
-TITLE_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "prof", "st", "vs", "approx", "e.g", "i.e"})
+TITLE_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "approx", "e.g", "i.e"}
+)
 END_PUNCT = frozenset({".", "!", "?", "...", "…"})
 BULLETS = frozenset({"-", "*", "•", "·", "–", "—", ">"})
 
@@ -31,7 +67,12 @@ def _is_header(doc: Doc, i: int) -> bool:
         i + 1 < len(doc)
         and doc[i + 1].text == ":"
         and doc[i].lower_ in HEADER_WORDS
-        and (i == 0 or doc[i - 1].is_space or doc[i - 1].text in END_PUNCT or "\n" in doc[i - 1].whitespace_)
+        and (
+            i == 0
+            or doc[i - 1].is_space
+            or doc[i - 1].text in END_PUNCT
+            or "\n" in doc[i - 1].whitespace_
+        )
     )
 
 
@@ -46,11 +87,11 @@ def set_clinical_sentence_starts(doc: Doc) -> Doc:
         token = doc[i]
         if token.is_space:
             continue
-        if prev.is_space and "\n" in prev.text:
-            starts[i] = True
-        elif _is_header(doc, i):
-            starts[i] = True
-        elif token.text in BULLETS and prev.is_space:
+        if (
+            (prev.is_space and "\n" in prev.text)
+            or _is_header(doc, i)
+            or (token.text in BULLETS and prev.is_space)
+        ):
             starts[i] = True
         else:
             j = i - 1

@@ -1,0 +1,5 @@
+"""``python -m ethicsnlp``."""
+
+from ethicsnlp.cli import main
+
+main()

@@ -1,0 +1,213 @@
+"""The ``ethicsnlp`` command line: one typer app, each command a thin wrapper
+over a plain function that is also the Python API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ethicsnlp.data import Columns
+from ethicsnlp.errors import EthicsNLPError
+from ethicsnlp.taxonomy import LABELS
+
+app = typer.Typer(
+    name="ethicsnlp",
+    help="Flag possible ethical issues in de-identified psychotherapy notes for human review.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IdCol = Annotated[str, typer.Option("--id-col", help="Name of the note id column.")]
+TextCol = Annotated[str, typer.Option("--text-col", help="Name of the note text column.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("labels")
+def labels_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Print the ten label ids, their categories and definitions."""
+    if as_json:
+        typer.echo(json.dumps([label.__dict__ for label in LABELS], indent=2))
+        return
+    for label in LABELS:
+        typer.echo(f"{label.id:32s} {label.category}")
+        typer.echo(f"{'':32s} {label.definition}")
+
+
+@app.command("train")
+def train_command(
+    data: Annotated[
+        list[Path], typer.Argument(help="Labelled note files (CSV, JSONL, Parquet).", exists=True)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    cv: Annotated[
+        int,
+        typer.Option(
+            help="Grouped cross-validation folds for the model card: 0 = leave one group "
+            "out, -1 = skip."
+        ),
+    ] = 5,
+    group_by: Annotated[
+        str, typer.Option(help="Group for CV: 'prefix' (of note_id), 'column:NAME' or 'none'.")
+    ] = "prefix",
+    compare_peer: Annotated[
+        bool, typer.Option(help="Also cross-validate the TF-IDF peer on the same folds.")
+    ] = False,
+    parent: Annotated[
+        Path | None,
+        typer.Option(help="Model folder this one is retrained from (recorded as lineage)."),
+    ] = None,
+    id_col: IdCol = "note_id",
+    text_col: TextCol = "text",
+    verbose: Verbose = False,
+) -> None:
+    """Train a model on labelled notes and write a model folder with its model card."""
+    from ethicsnlp.train import train
+
+    _setup_logging(verbose)
+    try:
+        card = train(
+            data,
+            output,
+            seed=seed,
+            cv=cv,
+            group_by=group_by,
+            compare_peer=compare_peer,
+            columns=Columns(id_col, text_col),
+            parent=parent,
+        )
+    except EthicsNLPError as exc:
+        _fail(exc)
+    metrics = card.get("cv_metrics")
+    typer.echo(f"model written to {output}")
+    if metrics:
+        typer.echo(
+            f"{metrics['cv']}: macro F1 {metrics['macro_f1']:.3f}, "
+            f"no-label notes flagged {metrics['no_label_flagged']:.3f}"
+        )
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Annotated[Path, typer.Argument(help="Labelled note file.", exists=True)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Report folder to write.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: shipped).")
+    ] = None,
+    id_col: IdCol = "note_id",
+    text_col: TextCol = "text",
+    verbose: Verbose = False,
+) -> None:
+    """Evaluate a model on labelled notes: metrics.json and report.md."""
+    from ethicsnlp.evaluate import evaluate
+
+    _setup_logging(verbose)
+    try:
+        metrics = evaluate(data, model, output, columns=Columns(id_col, text_col))
+    except EthicsNLPError as exc:
+        _fail(exc)
+    typer.echo(
+        f"macro F1 {metrics['macro_f1']:.3f}, micro F1 {metrics['micro_f1']:.3f}; "
+        f"report in {output}"
+    )
+
+
+@app.command("predict")
+def predict_command(
+    input: Annotated[
+        Path, typer.Argument(help="Notes: CSV, JSONL, Parquet or a folder of .txt.", exists=True)
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output file: .jsonl, .csv or .parquet.")
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: shipped).")
+    ] = None,
+    id_col: IdCol = "note_id",
+    text_col: TextCol = "text",
+    verbose: Verbose = False,
+) -> None:
+    """Score every note and write flags, probabilities and evidence spans."""
+    from ethicsnlp.data import read_notes
+    from ethicsnlp.output import output_format, write_records
+    from ethicsnlp.predict import load_model
+
+    _setup_logging(verbose)
+    try:
+        output_format(output)
+        scorer = load_model(model)
+        frame = read_notes(input, columns=Columns(id_col, text_col))
+        records = scorer.predict(frame["text"].tolist(), frame["note_id"].tolist())
+        write_records(records, output)
+    except EthicsNLPError as exc:
+        _fail(exc)
+    flagged = sum(1 for r in records if r["labels"])
+    typer.echo(f"scored {len(records)} notes, {flagged} flagged; written to {output}", err=True)
+
+
+@app.command("info")
+def info_command(
+    model: Annotated[
+        Path | None, typer.Option("--model", "-m", help="Model folder (default: shipped).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole card as JSON.")] = False,
+) -> None:
+    """Summarise a model card: data, versions, thresholds and cross-validated metrics."""
+    from ethicsnlp.paths import default_model_dir
+    from ethicsnlp.persist import read_card
+
+    try:
+        card = read_card(model or default_model_dir())
+    except EthicsNLPError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(card, indent=2))
+        return
+    data = card.get("training_data", {})
+    typer.echo(
+        f"model: {card.get('name')}  created {card.get('created_at')}  seed {card.get('seed')}"
+    )
+    typer.echo(
+        f"trained on {data.get('rows')} notes ({data.get('groups')} groups), "
+        f"data sha256 {str(data.get('sha256'))[:16]}..."
+    )
+    versions = card.get("versions", {})
+    typer.echo("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    metrics = card.get("cv_metrics")
+    if metrics:
+        typer.echo(
+            f"{metrics['cv']}: macro F1 {metrics['macro_f1']:.3f}, micro F1 "
+            f"{metrics['micro_f1']:.3f}, no-label flagged {metrics['no_label_flagged']:.3f}, "
+            f"labelled caught {metrics['labelled_caught']:.3f}"
+        )
+    typer.echo(f"{'label':32s} {'threshold':>9s} {'cv F1':>6s}")
+    for label, threshold in card.get("thresholds", {}).items():
+        f1 = metrics["per_label"][label]["f1"] if metrics else float("nan")
+        typer.echo(f"{label:32s} {threshold:9.2f} {f1:6.3f}")
+
+
+def main() -> None:
+    """Entry point for ``python -m ethicsnlp``."""
+    app()

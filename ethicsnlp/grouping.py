@@ -1,0 +1,50 @@
+"""Groups for cross-validation: the setting each note comes from.
+
+Notes from one setting share vocabulary, so honest validation keeps a whole
+setting out of training. By default the group is the note id's prefix before
+the first ``-`` (``r12-0042`` -> ``r12``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
+
+from ethicsnlp.errors import DataError
+
+
+def note_groups(frame: pd.DataFrame, group_by: str = "prefix") -> np.ndarray | None:
+    """Return one group per note: ``prefix`` (of note_id), ``column:NAME``, or ``none``."""
+    if group_by == "none":
+        return None
+    if group_by == "prefix":
+        return frame["note_id"].astype(str).str.split("-", n=1).str[0].to_numpy()
+    if group_by.startswith("column:"):
+        name = group_by.split(":", 1)[1]
+        if name not in frame.columns:
+            raise DataError(f"--group-by names column {name!r}, which the data does not have")
+        return frame[name].astype(str).to_numpy()
+    raise DataError(f"--group-by must be 'prefix', 'column:NAME' or 'none', got {group_by!r}")
+
+
+def outer_splits(Y: np.ndarray, groups: np.ndarray | None, cv: int, seed: int) -> tuple[list, str]:
+    """Cross-validation splits and a description of them.
+
+    ``cv == 0`` means leave one group out. With fewer than two groups (or none),
+    falls back to stratified K-fold on "has any label".
+    """
+    n = len(Y)
+    n_groups = len(set(groups)) if groups is not None else 0
+    if groups is not None and n_groups >= 2 and cv == 0:
+        return list(
+            LeaveOneGroupOut().split(np.zeros(n), groups=groups)
+        ), f"leave-one-group-out over {n_groups} groups"
+    if groups is not None and n_groups >= max(cv, 2):
+        return list(
+            GroupKFold(n_splits=cv).split(np.zeros(n), groups=groups)
+        ), f"group {cv}-fold over {n_groups} groups"
+    k = cv if cv >= 2 else 5
+    strata = np.asarray(Y).any(axis=1).astype(int)
+    splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(n), strata)), f"stratified {k}-fold (no groups)"

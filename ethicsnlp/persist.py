@@ -1,0 +1,134 @@
+"""Saving and loading model folders safely.
+
+A model folder holds ``model.skops`` (the fitted scikit-learn pipeline, written
+with ``skops.io``), ``model_card.json`` and ``checksums.sha256``. Loading:
+
+1. checks every file against the checksums (a changed file is refused);
+2. checks the card's format and library versions against the running ones;
+3. lists the types the skops file would create and refuses any outside an
+   explicit allow-list (scikit-learn, NumPy, SciPy and this project's own
+   types); **no code from the file is executed**.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import skops.io as sio
+
+from ethicsnlp.errors import ModelError
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "model_card.json"
+CHECKSUM_FILE = "checksums.sha256"
+FORMAT_VERSION = 1
+
+PROJECT_TYPES = (
+    "ethicsnlp.features.NoteAnalyzer",
+    "ethicsnlp.model.ThresholdedMultiLabelClassifier",
+)
+ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_allowed_type(name: str) -> bool:
+    """True for types the loader may create: the project's own and library data types."""
+    return name in PROJECT_TYPES or name.startswith(ALLOWED_PREFIXES)
+
+
+def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -> Path:
+    """Write ``pipeline`` and ``card`` into ``folder`` with checksums; return the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / MODEL_FILE
+    sio.dump(pipeline, model_path)
+    card = {**card, "format_version": FORMAT_VERSION}
+    (folder / CARD_FILE).write_text(
+        json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    lines = [f"{_sha256(folder / name)}  {name}" for name in (MODEL_FILE, CARD_FILE)]
+    (folder / CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def verify_checksums(folder: Path) -> None:
+    """Raise :class:`ModelError` unless every file matches ``checksums.sha256``."""
+    sums = folder / CHECKSUM_FILE
+    for name in (MODEL_FILE, CARD_FILE, CHECKSUM_FILE):
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder}: not a model folder (missing {name})")
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        expected, _, name = line.partition("  ")
+        if _sha256(folder / name) != expected:
+            raise ModelError(
+                f"{folder / name}: checksum mismatch; the file was changed after the model "
+                "was saved. Retrain or restore the folder."
+            )
+
+
+def read_card(folder: str | Path) -> dict[str, Any]:
+    """Return the model card of ``folder`` (checksums verified)."""
+    folder = Path(folder)
+    verify_checksums(folder)
+    try:
+        return json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise ModelError(f"{folder / CARD_FILE}: not valid JSON") from None
+
+
+def check_versions(card: dict[str, Any], current: dict[str, str], folder: Path) -> None:
+    """Refuse a model saved by another model format or scikit-learn minor version."""
+    if card.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{folder}: model format {card.get('format_version')!r}, this ethicsnlp reads "
+            f"format {FORMAT_VERSION}. Retrain with `ethicsnlp train`."
+        )
+    saved = card.get("versions", {})
+    for lib in ("scikit-learn",):
+        want = ".".join(str(saved.get(lib, "?")).split(".")[:2])
+        have = ".".join(current[lib].split(".")[:2])
+        if want != have:
+            raise ModelError(
+                f"{folder}: model saved with {lib} {saved.get(lib)}, this environment has "
+                f"{current[lib]}. Install the matching version (the lock file pins it) or "
+                "retrain the model."
+            )
+
+
+def load_pipeline(folder: str | Path, current_versions: dict[str, str]) -> tuple[Any, dict]:
+    """Load the fitted pipeline and card from ``folder`` after all safety checks."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: no such model folder")
+    card = read_card(folder)
+    check_versions(card, current_versions, folder)
+    model_path = folder / MODEL_FILE
+    try:
+        untrusted = sio.get_untrusted_types(file=model_path)
+    except Exception as exc:  # a corrupt or foreign file
+        raise ModelError(
+            f"{model_path}: not a readable skops file ({type(exc).__name__})"
+        ) from None
+    refused = [name for name in untrusted if not is_allowed_type(name)]
+    if refused:
+        raise ModelError(
+            f"{model_path}: refusing to load types outside the allow-list: "
+            f"{', '.join(sorted(refused)[:5])}"
+        )
+    try:
+        pipeline = sio.load(model_path, trusted=untrusted)
+    except Exception as exc:
+        raise ModelError(f"{model_path}: cannot load ({type(exc).__name__})") from None
+    return pipeline, card

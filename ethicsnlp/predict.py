@@ -1,0 +1,191 @@
+"""Scoring notes with a trained model, with evidence for every flag.
+
+:class:`EthicsModel` wraps a loaded model folder. ``predict(texts)`` returns one
+record per note::
+
+    {"note_id": str, "labels": [flagged ids], "scores": {label_id: probability},
+     "evidence": {flagged_id: [{"start": int, "end": int, "text": str}, ...]}}
+
+Evidence are the sentences that, scored on their own by the same model, give
+the flagged label its highest probability: start/end are character offsets into
+the input text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from spacy.tokens import Doc
+
+from ethicsnlp.errors import DataError
+from ethicsnlp.features import VIEW_COLUMNS, cue_counts, doc_views, marked_term, marked_text
+from ethicsnlp.nlp import get_nlp
+from ethicsnlp.paths import default_model_dir
+from ethicsnlp.persist import load_pipeline
+from ethicsnlp.taxonomy import LABEL_IDS
+from ethicsnlp.versions import library_versions
+
+MAX_EVIDENCE = 3
+
+
+def sentence_views(doc: Doc) -> tuple[list[tuple[int, int]], pd.DataFrame]:
+    """Character spans and feature views of each non-empty sentence of ``doc``.
+
+    Context marks (negation, actor, ...) come from the whole note's analysis, so a
+    sentence scored alone keeps the context the note gave it.
+    """
+    spans, rows = [], []
+    for sent in doc.sents:
+        if not any(marked_term(token) for token in sent):
+            continue
+        text = sent.text
+        start = sent.start_char + (len(text) - len(text.lstrip()))
+        end = sent.end_char - (len(text) - len(text.rstrip()))
+        spans.append((start, end))
+        rows.append(
+            (marked_text([sent]), doc.text[start:end], cue_counts(_SentenceSpans(doc, sent)))
+        )
+    return spans, pd.DataFrame(rows, columns=list(VIEW_COLUMNS))
+
+
+class _SentenceSpans:
+    """Stand-in for a Doc whose ``spans`` are the note's spans inside one sentence."""
+
+    def __init__(self, doc: Doc, sent: Any) -> None:
+        self.spans = {
+            key: [s for s in doc.spans.get(key, []) if sent.start <= s.start and s.end <= sent.end]
+            for key in ("cues", "handled")
+        }
+
+
+class EthicsModel:
+    """A loaded model folder: scoring, flags and evidence."""
+
+    def __init__(self, pipeline: Any, card: dict[str, Any], folder: Path | None = None) -> None:
+        self.pipeline = pipeline
+        self.card = card
+        self.folder = folder
+        self.labels: tuple[str, ...] = tuple(card.get("labels", LABEL_IDS))
+        if self.labels != LABEL_IDS:
+            raise DataError("the model's labels differ from this version's label set")
+        self.thresholds = np.asarray(pipeline.named_steps["classify"].thresholds_, dtype=float)
+
+    @property
+    def _features(self):
+        return self.pipeline.named_steps["features"]
+
+    @property
+    def _classifier(self):
+        return self.pipeline.named_steps["classify"]
+
+    def _docs(self, texts: Sequence[str], batch_size: int = 64) -> list[Doc]:
+        return list(get_nlp().pipe(texts, batch_size=batch_size))
+
+    def _proba_from_views(self, views: pd.DataFrame) -> np.ndarray:
+        return self._classifier.predict_proba(self._features.transform(views))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(texts), 10)``, in label order."""
+        analyzer = self.pipeline.named_steps["analyze"]
+        return self._proba_from_views(analyzer.transform(list(texts)))
+
+    def evidence(self, doc: Doc, flagged: Sequence[int]) -> dict[str, list[dict]]:
+        """For each flagged label index, the sentences that most raise it."""
+        if not flagged:
+            return {}
+        spans, views = sentence_views(doc)
+        if not spans:
+            return {LABEL_IDS[j]: [] for j in flagged}
+        proba = self._proba_from_views(views)
+        text = doc.text
+        found: dict[str, list[dict]] = {}
+        for j in flagged:
+            order = np.argsort(-proba[:, j], kind="stable")
+            chosen = [order[0]]
+            chosen += [k for k in order[1:MAX_EVIDENCE] if proba[k, j] >= self.thresholds[j]]
+            found[LABEL_IDS[j]] = [
+                {
+                    "start": int(spans[k][0]),
+                    "end": int(spans[k][1]),
+                    "text": text[spans[k][0] : spans[k][1]],
+                }
+                for k in sorted(chosen)
+            ]
+        return found
+
+    def predict(
+        self, texts: Iterable[str], note_ids: Sequence[str] | None = None, batch_size: int = 64
+    ) -> list[dict]:
+        """Score ``texts``; return one record per note (see the module docstring)."""
+        texts = list(texts)
+        ids = (
+            [str(i) for i in note_ids]
+            if note_ids is not None
+            else [str(i) for i in range(len(texts))]
+        )
+        if len(ids) != len(texts):
+            raise DataError("note_ids and texts differ in length")
+        docs = self._docs(texts, batch_size)
+        views = pd.DataFrame([doc_views(d) for d in docs], columns=list(VIEW_COLUMNS))
+        proba = self._proba_from_views(views) if len(docs) else np.zeros((0, len(LABEL_IDS)))
+        records = []
+        for note_id, doc, row in zip(ids, docs, proba, strict=True):
+            flagged = [j for j in range(len(LABEL_IDS)) if row[j] >= self.thresholds[j]]
+            records.append(
+                {
+                    "note_id": note_id,
+                    "labels": [LABEL_IDS[j] for j in flagged],
+                    "scores": {
+                        label: round(float(p), 4) for label, p in zip(LABEL_IDS, row, strict=True)
+                    },
+                    "evidence": self.evidence(doc, flagged),
+                }
+            )
+        return records
+
+    def score_frame(
+        self, frame: pd.DataFrame, text_col: str = "text", id_col: str | None = "note_id"
+    ) -> pd.DataFrame:
+        """Score a DataFrame; return it with ``labels``, ``score_<id>`` and ``evidence_<id>``."""
+        if text_col not in frame.columns:
+            raise DataError(f"missing column {text_col!r}")
+        ids = frame[id_col].astype(str).tolist() if id_col and id_col in frame.columns else None
+        records = self.predict(frame[text_col].astype(str).tolist(), ids)
+        return pd.concat(
+            [frame.reset_index(drop=True), records_to_frame(records).drop(columns=["note_id"])],
+            axis=1,
+        )
+
+
+def records_to_frame(records: Sequence[dict]) -> pd.DataFrame:
+    """Flatten prediction records into columns: note_id, labels (``;``-joined),
+    ``score_<label>`` and ``evidence_<label>`` (JSON list of spans, empty when not flagged)."""
+    import json
+
+    rows = []
+    for record in records:
+        row: dict[str, Any] = {"note_id": record["note_id"], "labels": ";".join(record["labels"])}
+        for label in LABEL_IDS:
+            row[f"score_{label}"] = record["scores"][label]
+        for label in LABEL_IDS:
+            spans = record["evidence"].get(label)
+            row[f"evidence_{label}"] = json.dumps(spans, ensure_ascii=False) if spans else ""
+        rows.append(row)
+    columns = (
+        ["note_id", "labels"]
+        + [f"score_{lb}" for lb in LABEL_IDS]
+        + [f"evidence_{lb}" for lb in LABEL_IDS]
+    )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def load_model(folder: str | Path | None = None) -> EthicsModel:
+    """Load a model folder (default: the shipped model) after checksum, version and
+    type checks. Raises :class:`~ethicsnlp.errors.ModelError` when it is unsafe."""
+    path = Path(folder) if folder is not None else default_model_dir()
+    pipeline, card = load_pipeline(path, library_versions())
+    return EthicsModel(pipeline, card, path)
