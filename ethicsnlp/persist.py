@@ -5,9 +5,9 @@ with ``skops.io``), ``model_card.json`` and ``checksums.sha256``. Loading:
 
 1. checks every file against the checksums (a changed file is refused);
 2. checks the card's format and library versions against the running ones;
-3. lists the types the skops file would create and refuses any outside an
-   explicit allow-list (scikit-learn, NumPy, SciPy and this project's own
-   types); **no code from the file is executed**.
+3. asks skops which types in the file are not on its own list of safe
+   scikit-learn, NumPy and SciPy types, and refuses any of those that is not one
+   of this project's own estimator types; **no code from the file is executed**.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ PROJECT_TYPES = (
     "ethicsnlp.features.NoteAnalyzer",
     "ethicsnlp.model.ThresholdedMultiLabelClassifier",
 )
-ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
 
 
 def _sha256(path: Path) -> str:
@@ -42,8 +41,8 @@ def _sha256(path: Path) -> str:
 
 
 def is_allowed_type(name: str) -> bool:
-    """True for types the loader may create: the project's own and library data types."""
-    return name in PROJECT_TYPES or name.startswith(ALLOWED_PREFIXES)
+    """True for the types, beyond skops' own safe list, that the loader may create."""
+    return name in PROJECT_TYPES
 
 
 def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -> Path:

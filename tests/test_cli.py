@@ -1,0 +1,117 @@
+"""The CLI through typer's CliRunner: help, errors as exit 2, and a round trip."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ethicsnlp.cli import app
+from ethicsnlp.taxonomy import LABEL_IDS
+
+runner = CliRunner()
+SECRET = "QUOKKA-CANARY-5521"
+
+
+@pytest.mark.parametrize("command", ["labels", "train", "evaluate", "predict", "info"])
+def test_help_for_every_command(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_labels_lists_all_ids():
+    result = runner.invoke(app, ["labels"])
+    assert result.exit_code == 0
+    for label in LABEL_IDS:
+        assert label in result.output
+    parsed = json.loads(runner.invoke(app, ["labels", "--json"]).output)
+    assert [x["id"] for x in parsed] == list(LABEL_IDS)
+
+
+def test_predict_round_trip_jsonl_csv_parquet(tiny_model_dir, sample_rows, tmp_path):
+    notes = tmp_path / "notes.csv"
+    pd.DataFrame(sample_rows[:12])[["note_id", "text"]].to_csv(notes, index=False)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", str(notes), "-m", str(tiny_model_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["note_id"] for r in records] == [r["note_id"] for r in sample_rows[:12]]
+    assert all(set(r) == {"note_id", "labels", "scores", "evidence"} for r in records)
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"out.{suffix}"
+        result = runner.invoke(
+            app, ["predict", str(notes), "-m", str(tiny_model_dir), "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out) if suffix == "csv" else pd.read_parquet(out)
+        assert len(frame) == 12
+        assert {"note_id", "labels", *(f"score_{x}" for x in LABEL_IDS)} <= set(frame.columns)
+
+
+def test_bad_input_exits_2_without_traceback_or_text(tiny_model_dir, tmp_path):
+    notes = tmp_path / "bad.jsonl"
+    notes.write_text(
+        json.dumps({"note_id": "a", "text": SECRET})
+        + "\n"
+        + json.dumps({"note_id": "a", "text": SECRET})
+        + "\n"
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", str(notes), "-m", str(tiny_model_dir), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "duplicate note id" in result.output
+    assert "Traceback" not in result.output
+    assert SECRET not in result.output
+    assert not out.exists()
+
+
+def test_unsupported_output_and_missing_model(tiny_model_dir, sample_file, tmp_path):
+    result = runner.invoke(
+        app,
+        ["predict", str(sample_file), "-m", str(tiny_model_dir), "-o", str(tmp_path / "out.xlsx")],
+    )
+    assert result.exit_code == 2 and "unsupported output type" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "predict",
+            str(sample_file),
+            "-m",
+            str(tmp_path / "none"),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+        ],
+    )
+    assert result.exit_code == 2 and "no such model folder" in result.output
+
+
+def test_info_and_evaluate(tiny_model_dir, sample_file, tmp_path):
+    result = runner.invoke(app, ["info", "-m", str(tiny_model_dir)])
+    assert result.exit_code == 0 and "exploitation" in result.output
+    report = tmp_path / "report"
+    result = runner.invoke(
+        app, ["evaluate", str(sample_file), "-m", str(tiny_model_dir), "-o", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert set(metrics["per_label"]) == set(LABEL_IDS)
+    assert "Macro F1" in (report / "report.md").read_text()
+
+
+def test_train_requires_labels(tmp_path):
+    notes = tmp_path / "unlabelled.jsonl"
+    notes.write_text(json.dumps({"note_id": "a", "text": "x"}) + "\n")
+    result = runner.invoke(app, ["train", str(notes), "-o", str(tmp_path / "m")])
+    assert result.exit_code == 2 and "no labels" in result.output
+
+
+def test_train_cli_writes_card_with_cv(sample_file, tmp_path):
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app, ["train", str(sample_file), "-o", str(out), "--cv", "3", "--group-by", "none"]
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["cv_metrics"]["cv"].startswith("stratified 3-fold")
+    assert 0.0 <= card["cv_metrics"]["macro_f1"] <= 1.0

@@ -1,0 +1,88 @@
+"""Component tests on crafted sentences."""
+
+import pytest
+
+from ethicsnlp.nlp import get_nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return get_nlp()
+
+
+def sentences(nlp, text):
+    return [s.text.strip() for s in nlp(text).sents]
+
+
+def cues(doc, label):
+    return [s for s in doc.spans["cues"] if s.label_ == label]
+
+
+def test_soap_headers_bullets_and_lines(nlp):
+    text = "S: pt reports poor sleep\nO: affect flat\nA: MDD\nP: f/u 2 wks\n- call PCP\n- recheck"
+    assert sentences(nlp, text) == [
+        "S: pt reports poor sleep",
+        "O: affect flat",
+        "A: MDD",
+        "P: f/u 2 wks",
+        "- call PCP",
+        "- recheck",
+    ]
+
+
+def test_abbreviations_do_not_split(nlp):
+    got = sentences(nlp, "Met w/ Dr. [NAME] and pt. re: meds. Plan: cont tx. Approx. 30 min.")
+    assert got[0] == "Met w/ Dr. [NAME] and pt. re: meds."
+    assert "Plan: cont tx." in got
+
+
+def test_placeholders_and_shorthand_normalised(nlp):
+    doc = nlp("[CLIENT] met th w/ [THERAPIST] b/c of hx; pt denies SI.")
+    lemmas = [t.lemma_ for t in doc]
+    assert "[CLIENT]" in [t.text for t in doc]
+    for expected in ("client", "therapist", "with", "because", "history", "suicidal_ideation"):
+        assert expected in lemmas
+
+
+def test_negated_cue(nlp):
+    doc = nlp("Writer declined the client's friend request on Facebook.")
+    spans = cues(doc, "dual_relationship")
+    assert spans and all(s._.negated for s in spans)
+
+
+def test_affirmed_therapist_cue(nlp):
+    doc = nlp("Writer accepted the client's friend request on Facebook.")
+    spans = cues(doc, "dual_relationship")
+    assert spans and not any(s._.negated or s._.hypothetical for s in spans)
+    assert all(s._.actor == "therapist" for s in spans)
+
+
+def test_hypothetical_question_and_policy(nlp):
+    doc = nlp("Client asked whether therapists can date clients? Explained this is prohibited.")
+    spans = cues(doc, "exploitation")
+    assert spans and all(s._.hypothetical for s in spans)
+
+
+def test_third_party_actor(nlp):
+    doc = nlp("Client's sister posted about her diagnosis on Facebook.")
+    spans = cues(doc, "confidentiality_breach")
+    assert spans and all(s._.actor == "other" for s in spans)
+
+
+def test_writer_subject_keeps_therapist_actor(nlp):
+    doc = nlp("Writer told client's mother about her diagnosis.")
+    told = next(t for t in doc if t.lower_ == "told")
+    assert told._.actor == "therapist"
+
+
+def test_handled_appropriately_marked(nlp):
+    doc = nlp("Pt endorsed SI with plan; C-SSRS completed and safety plan updated with pt.")
+    assert any(t._.handled for t in doc)
+    doc = nlp("Pt endorsed SI with plan; no safety plan was done.")
+    handled = [s for s in doc.spans["handled"] if s.text.lower() == "safety plan"]
+    assert handled and handled[0]._.negated
+
+
+def test_empty_and_whitespace_text(nlp):
+    assert len(nlp("")) == 0
+    assert list(nlp("   \n ").sents)

@@ -1,0 +1,77 @@
+import json
+import shutil
+
+import pytest
+
+from ethicsnlp import load_model
+from ethicsnlp.errors import ModelError
+from ethicsnlp.persist import CARD_FILE, CHECKSUM_FILE, MODEL_FILE, is_allowed_type
+
+
+def test_model_card_contents(tiny_model_dir):
+    card = json.loads((tiny_model_dir / CARD_FILE).read_text())
+    for key in ("labels", "thresholds", "training_data", "versions", "seed", "created_at"):
+        assert key in card
+    assert len(card["training_data"]["sha256"]) == 64
+    assert card["versions"]["scikit-learn"]
+
+
+def test_tampered_model_is_refused(tiny_model_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    with (copy / MODEL_FILE).open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        load_model(copy)
+
+
+def test_tampered_card_is_refused(tiny_model_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    card = json.loads((copy / CARD_FILE).read_text())
+    card["thresholds"]["exploitation"] = 0.0
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        load_model(copy)
+
+
+def test_version_mismatch_is_refused(tiny_model_dir, tmp_path):
+    import hashlib
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    card = json.loads((copy / CARD_FILE).read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    lines = [
+        f"{hashlib.sha256((copy / n).read_bytes()).hexdigest()}  {n}"
+        for n in (MODEL_FILE, CARD_FILE)
+    ]
+    (copy / CHECKSUM_FILE).write_text("\n".join(lines) + "\n")
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2"):
+        load_model(copy)
+
+
+def test_foreign_types_are_refused(tmp_path):
+    import os
+
+    from ethicsnlp.persist import save_model_folder
+    from ethicsnlp.versions import library_versions
+
+    folder = tmp_path / "foreign"
+    save_model_folder(folder, {"payload": os.system}, {"versions": library_versions()})
+    with pytest.raises(ModelError, match="allow-list"):
+        load_model(folder)
+
+
+def test_missing_folder_and_not_a_model(tmp_path):
+    with pytest.raises(ModelError, match="no such model folder"):
+        load_model(tmp_path / "nope")
+    with pytest.raises(ModelError, match="missing"):
+        load_model(tmp_path)
+
+
+def test_allow_list():
+    assert is_allowed_type("ethicsnlp.model.ThresholdedMultiLabelClassifier")
+    assert not is_allowed_type("posix.system")
+    assert not is_allowed_type("builtins.eval")
