@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from ethicsnlp.baselines import build_peer
@@ -35,13 +34,27 @@ log = logging.getLogger(__name__)
 
 
 def _fit_predict_fold(
-    model: Pipeline, X_train, Y_train, g_train, X_test
+    model: Any, X_train, Y_train, g_train, X_test
 ) -> tuple[np.ndarray, np.ndarray]:
-    fitted = clone(model)
-    fitted.fit(X_train, Y_train, classify__groups=g_train)
-    proba = fitted.predict_proba(X_test)
-    thresholds = fitted.named_steps["classify"].thresholds_
+    """Fit a fresh ``model`` on one fold; return held-out probabilities and flags."""
+    if isinstance(model, Pipeline):
+        model.fit(X_train, Y_train, classify__groups=g_train)
+        thresholds = model.named_steps["classify"].thresholds_
+    else:
+        model.fit(X_train, Y_train, groups=g_train)
+        thresholds = model.thresholds_
+    proba = model.predict_proba(X_test)
     return proba, (proba >= thresholds).astype(int)
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    return (
+        X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else [X[i] for i in idx]
+    )
+
+
+def _concat(a: Any, b: Any) -> Any:
+    return pd.concat([a, b], ignore_index=True) if isinstance(a, pd.DataFrame) else [*a, *b]
 
 
 def cross_validate_views(
@@ -52,21 +65,20 @@ def cross_validate_views(
     *,
     cv: int,
     seed: int,
+    extra: tuple[Any, np.ndarray, np.ndarray | None] | None = None,
 ) -> dict[str, Any]:
     """Out-of-fold probabilities and flags of ``make_model()`` under grouped CV.
 
     ``X`` is whatever the model's first step takes (feature views or raw texts).
-    Returns ``{"proba", "pred", "metrics", "per_group", "splits", "fit_seconds"}``.
+    ``extra`` = ``(X_extra, Y_extra, groups_extra)`` are notes added to every
+    training fold and never evaluated, so figures stay comparable with and
+    without them. Returns ``{"proba", "pred", "metrics", "per_group",
+    "splits", "fit_seconds"}``.
     """
     splits, description = outer_splits(Y, groups, cv, seed)
     proba = np.zeros(Y.shape, dtype=float)
     pred = np.zeros(Y.shape, dtype=int)
     started = time.perf_counter()
-    take = (
-        (lambda idx: X.iloc[idx])
-        if isinstance(X, pd.DataFrame)
-        else (lambda idx: [X[i] for i in idx])
-    )
     for k, (train_idx, test_idx) in enumerate(splits, start=1):
         log.info(
             "fold %d/%d: %d training notes, %d held out",
@@ -75,13 +87,19 @@ def cross_validate_views(
             len(train_idx),
             len(test_idx),
         )
+        X_train, Y_train = _take(X, train_idx), Y[train_idx]
         g_train = groups[train_idx] if groups is not None else None
+        if extra is not None:
+            X_train = _concat(X_train, extra[0])
+            Y_train = np.vstack([Y_train, extra[1]])
+            if g_train is not None and extra[2] is not None:
+                g_train = np.concatenate([g_train, extra[2]])
         proba[test_idx], pred[test_idx] = _fit_predict_fold(
-            make_model(), take(train_idx), Y[train_idx], g_train, take(test_idx)
+            make_model(), X_train, Y_train, g_train, _take(X, test_idx)
         )
     seconds = time.perf_counter() - started
     metrics = flag_metrics(Y, pred, proba)
-    metrics["cv"] = description
+    metrics["cv"] = description + (" (+ extra training-only notes)" if extra is not None else "")
     per_group = {}
     if groups is not None:
         for group in sorted(set(groups)):
