@@ -79,6 +79,12 @@ def train_command(
         Path | None,
         typer.Option(help="Model folder this one is retrained from (recorded as lineage)."),
     ] = None,
+    n_jobs: Annotated[
+        int,
+        typer.Option(
+            help="Labels fitted in parallel (-1 = all cores); results do not depend on it."
+        ),
+    ] = -1,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
@@ -97,6 +103,7 @@ def train_command(
             compare_peer=compare_peer,
             columns=Columns(id_col, text_col),
             parent=parent,
+            n_jobs=n_jobs,
         )
     except EthicsNLPError as exc:
         _fail(exc)
