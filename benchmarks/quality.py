@@ -21,6 +21,7 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ethicsnlp.baselines import SpacyTextcatPeer, build_peer
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> dict:
         if name == "ethicsnlp":
             timing["spacy_analysis_seconds"] = round(analyse_seconds, 1)
         results[name] = {**out["metrics"], "per_group_macro_f1": out["per_group"], **timing}
+        if name == "ethicsnlp" and args.errors:
+            write_errors(args.errors, frame, Y, out)
     return {
         "eval_files": [str(p) for p in args.eval],
         "extra_training_files": [str(p) for p in args.extra],
@@ -92,6 +95,19 @@ def run(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "results": results,
     }
+
+
+def write_errors(path: Path, frame, Y: np.ndarray, out: dict) -> None:
+    """Write the project model's cross-validated errors with causes (no note text)."""
+    from ethicsnlp.error_analysis import analyse_errors, cause_table
+    from ethicsnlp.nlp import get_nlp
+
+    docs = list(get_nlp().pipe(frame["text"].tolist(), batch_size=64))
+    errors = analyse_errors(frame["note_id"].tolist(), docs, Y, out["proba"], out["thresholds"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    errors.assign(cues=errors["cues"].map(json.dumps)).to_csv(path, index=False)
+    print(cause_table(errors).T.to_string())
+    print(f"errors written to {path}")
 
 
 def table(report: dict) -> str:
@@ -142,6 +158,12 @@ def main() -> None:
         help="add spaCy textcat_multilabel as a peer (slow: ~2.5 min a fold)",
     )
     parser.add_argument("--spacy-epochs", type=int, default=8)
+    parser.add_argument(
+        "--errors",
+        type=Path,
+        default=None,
+        help="also write the project model's errors with causes to this CSV",
+    )
     parser.add_argument("--output", "-o", type=Path, default=ROOT / "reports/quality.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

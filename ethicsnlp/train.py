@@ -43,8 +43,7 @@ def _fit_predict_fold(
     else:
         model.fit(X_train, Y_train, groups=g_train)
         thresholds = model.thresholds_
-    proba = model.predict_proba(X_test)
-    return proba, (proba >= thresholds).astype(int)
+    return model.predict_proba(X_test), np.asarray(thresholds, dtype=float)
 
 
 def _take(X: Any, idx: np.ndarray) -> Any:
@@ -72,12 +71,12 @@ def cross_validate_views(
     ``X`` is whatever the model's first step takes (feature views or raw texts).
     ``extra`` = ``(X_extra, Y_extra, groups_extra)`` are notes added to every
     training fold and never evaluated, so figures stay comparable with and
-    without them. Returns ``{"proba", "pred", "metrics", "per_group",
-    "splits", "fit_seconds"}``.
+    without them. Returns ``{"proba", "pred", "thresholds" (each note's fold
+    thresholds), "metrics", "per_group", "splits", "fit_seconds"}``.
     """
     splits, description = outer_splits(Y, groups, cv, seed)
     proba = np.zeros(Y.shape, dtype=float)
-    pred = np.zeros(Y.shape, dtype=int)
+    fold_thresholds = np.zeros(Y.shape, dtype=float)
     started = time.perf_counter()
     for k, (train_idx, test_idx) in enumerate(splits, start=1):
         log.info(
@@ -94,10 +93,11 @@ def cross_validate_views(
             Y_train = np.vstack([Y_train, extra[1]])
             if g_train is not None and extra[2] is not None:
                 g_train = np.concatenate([g_train, extra[2]])
-        proba[test_idx], pred[test_idx] = _fit_predict_fold(
+        proba[test_idx], fold_thresholds[test_idx] = _fit_predict_fold(
             make_model(), X_train, Y_train, g_train, _take(X, test_idx)
         )
     seconds = time.perf_counter() - started
+    pred = (proba >= fold_thresholds).astype(int)
     metrics = flag_metrics(Y, pred, proba)
     metrics["cv"] = description + (" (+ extra training-only notes)" if extra is not None else "")
     per_group = {}

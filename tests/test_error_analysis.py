@@ -1,0 +1,58 @@
+import numpy as np
+
+from ethicsnlp.error_analysis import analyse_errors, cause_table
+from ethicsnlp.nlp import get_nlp
+from ethicsnlp.taxonomy import LABEL_IDS, label_index
+
+
+def _case(text, label, flagged, true):
+    nlp = get_nlp()
+    doc = nlp(text)
+    Y = np.zeros((1, len(LABEL_IDS)), dtype=int)
+    for name in true:
+        Y[0, label_index(name)] = 1
+    proba = np.zeros((1, len(LABEL_IDS)))
+    proba[0, label_index(label)] = 0.9 if flagged else 0.1
+    return analyse_errors(["n1"], [doc], Y, proba, np.full(len(LABEL_IDS), 0.5))
+
+
+def test_false_positive_negation_missed():
+    errors = _case(
+        "Writer declined the client's friend request on Facebook.", "dual_relationship", True, []
+    )
+    assert errors.loc[0, "kind"] == "FP"
+    assert errors.loc[0, "cause"] == "negation missed"
+
+
+def test_false_positive_actor_wrong():
+    errors = _case(
+        "Client's sister posted about her diagnosis on Facebook.",
+        "confidentiality_breach",
+        True,
+        [],
+    )
+    assert errors.loc[0, "cause"] == "actor wrong"
+
+
+def test_false_negative_causes():
+    errors = _case(
+        "Th bought a boat from ct at a good price.", "exploitation", False, ["exploitation"]
+    )
+    assert errors.loc[0, "kind"] == "FN"
+    assert errors.loc[0, "cause"] == "vocabulary not seen"
+    errors = _case(
+        "Writer accepted the friend request and they went to a party.",
+        "dual_relationship",
+        False,
+        ["dual_relationship"],
+    )
+    assert errors.loc[0, "cause"] == "weak signal"
+
+
+def test_no_errors_and_cause_table():
+    errors = _case("Routine session.", "exploitation", False, [])
+    assert errors.empty
+    assert cause_table(errors).empty
+    errors = _case("Writer declined the friend request.", "dual_relationship", True, [])
+    table = cause_table(errors)
+    assert table.loc["dual_relationship", ("FP", "negation missed")] == 1
