@@ -13,6 +13,7 @@ import typer
 
 from ethicsnlp.data import Columns
 from ethicsnlp.errors import EthicsNLPError
+from ethicsnlp.stream import MAX_TEXT_CHARS
 from ethicsnlp.taxonomy import LABELS
 
 app = typer.Typer(
@@ -152,26 +153,71 @@ def predict_command(
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model folder (default: shipped).")
     ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            help="'fail': stop at the first bad row (nothing written); 'skip': score the other "
+            "rows and list bad ones (row, note id, reason) in the errors file."
+        ),
+    ] = "fail",
+    errors_file: Annotated[
+        Path | None,
+        typer.Option(help="Where skipped rows are listed (default: OUTPUT.errors.csv)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run from its last completed chunk.")
+    ] = False,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Notes read, scored and written per chunk (memory is flat in file size)."
+        ),
+    ] = 1000,
+    batch_size: Annotated[int, typer.Option(min=1, help="spaCy batch size.")] = 64,
+    n_process: Annotated[
+        int, typer.Option(min=1, help="Worker processes scoring chunks in parallel.")
+    ] = 1,
+    strict_deid: Annotated[
+        bool, typer.Option(help="Treat notes that still look like they hold identifiers as errors.")
+    ] = False,
+    max_chars: Annotated[
+        int,
+        typer.Option(min=1, help="Longest note accepted, in characters; longer rows are errors."),
+    ] = MAX_TEXT_CHARS,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
 ) -> None:
-    """Score every note and write flags, probabilities and evidence spans."""
-    from ethicsnlp.data import read_notes
-    from ethicsnlp.output import output_format, write_records
-    from ethicsnlp.predict import load_model
+    """Score every note and write flags, probabilities and evidence spans.
+
+    Streams the input in chunks; the output appears only when the run is complete.
+    """
+    from ethicsnlp.batch import score_file
 
     _setup_logging(verbose)
     try:
-        output_format(output)
-        scorer = load_model(model)
-        frame = read_notes(input, columns=Columns(id_col, text_col))
-        records = scorer.predict(frame["text"].tolist(), frame["note_id"].tolist())
-        write_records(records, output)
+        summary = score_file(
+            input,
+            output,
+            model=model,
+            columns=Columns(id_col, text_col),
+            chunk_size=chunk_size,
+            batch_size=batch_size,
+            n_process=n_process,
+            on_error=on_error,
+            errors_file=errors_file,
+            resume=resume,
+            strict_deid=strict_deid,
+            max_chars=max_chars,
+            quiet=quiet,
+        )
     except EthicsNLPError as exc:
         _fail(exc)
-    flagged = sum(1 for r in records if r["labels"])
-    typer.echo(f"scored {len(records)} notes, {flagged} flagged; written to {output}", err=True)
+    from ethicsnlp.stream import row_kind
+
+    for line in summary.lines(row_kind(input)):
+        typer.echo(line, err=True)
 
 
 @app.command("info")

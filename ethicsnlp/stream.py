@@ -1,0 +1,249 @@
+"""Streaming readers: note files read in chunks, each row checked on its own.
+
+Used by batch scoring, where memory must not grow with the input and one bad
+row must not stop (or silently vanish from) a run. Every row comes out either as
+a valid ``(row, note_id, text)`` or as a :class:`RowProblem` naming the row,
+column and reason, never the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ethicsnlp.data import DEFAULT_COLUMNS, Columns, file_format
+from ethicsnlp.errors import DataError
+
+MAX_TEXT_CHARS = 100_000
+"""Notes longer than this (characters) are refused: no session note is that long,
+and such a row is almost always a file-format problem (an unclosed quote)."""
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that cannot be scored: where it is and why (never its text)."""
+
+    row: int
+    note_id: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GoodRow:
+    """A row ready to score."""
+
+    row: int
+    note_id: str
+    text: str
+
+
+Row = GoodRow | RowProblem
+
+
+def row_kind(path: Path) -> str:
+    """``line`` for JSONL, ``row`` otherwise (1-based, header not counted)."""
+    return "line" if file_format(path) == "jsonl" else "row"
+
+
+def _check(
+    row: int, raw_id: object, raw_text: object, columns: Columns, seen: set[str], max_chars: int
+) -> Row:
+    note_id = "" if raw_id is None else str(raw_id).strip()
+    if note_id.lower() == "nan" and not isinstance(raw_id, str):
+        note_id = ""
+    if not note_id:
+        return RowProblem(row, "", columns.id, "empty note id")
+    if _SURROGATES.search(note_id):
+        return RowProblem(row, "", columns.id, "note id is not valid UTF-8")
+    if note_id in seen:
+        return RowProblem(row, note_id, columns.id, "duplicate note id")
+    seen.add(note_id)
+    if not isinstance(raw_text, str):
+        reason = (
+            "empty text"
+            if raw_text is None or raw_text != raw_text
+            else (f"text must be a string, found {type(raw_text).__name__}")
+        )
+        return RowProblem(row, note_id, columns.text, reason)
+    if _SURROGATES.search(raw_text):
+        return RowProblem(row, note_id, columns.text, "text is not valid UTF-8")
+    if not raw_text.strip():
+        return RowProblem(row, note_id, columns.text, "empty text")
+    if len(raw_text) > max_chars:
+        return RowProblem(
+            row, note_id, columns.text, f"text longer than {max_chars} characters ({len(raw_text)})"
+        )
+    return GoodRow(row, note_id, raw_text)
+
+
+def _csv_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
+    try:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            encoding="utf-8",
+            encoding_errors="surrogateescape",
+            chunksize=chunk_size,
+            usecols=[columns.id, columns.text],
+        )
+    except ValueError as exc:
+        if "Usecols" in str(exc) or "columns expected" in str(exc):
+            raise DataError(
+                f"missing column {columns.id!r} or {columns.text!r}; set the column "
+                "names with --id-col / --text-col",
+                path=path,
+            ) from None
+        raise DataError(f"malformed CSV ({type(exc).__name__})", path=path) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty (no header row)", path=path) from None
+    row = 0
+    try:
+        for frame in reader:
+            ids = frame[columns.id].tolist()
+            texts = frame[columns.text].tolist()
+            chunk = [(row + i + 1, ids[i], texts[i]) for i in range(len(frame))]
+            row += len(frame)
+            yield chunk
+    except pd.errors.ParserError as exc:
+        detail = str(exc).split(".")[0]
+        raise DataError(f"malformed CSV after row {row} ({detail})", path=path) from None
+
+
+def _jsonl_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                chunk.append((number, None, RowProblem(number, "", "", "line is not valid UTF-8")))
+            except json.JSONDecodeError as exc:
+                chunk.append(
+                    (number, None, RowProblem(number, "", "", f"malformed JSON ({exc.msg})"))
+                )
+            else:
+                if not isinstance(record, dict):
+                    chunk.append(
+                        (number, None, RowProblem(number, "", "", "line is not a JSON object"))
+                    )
+                else:
+                    if columns.text not in record and columns.id not in record:
+                        raise DataError(
+                            f"missing columns {columns.id!r} and {columns.text!r}",
+                            path=path,
+                            row=number,
+                            row_kind="line",
+                        )
+                    chunk.append((number, record.get(columns.id), record.get(columns.text)))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parquet_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise DataError(f"cannot read as Parquet ({type(exc).__name__})", path=path) from None
+    names = parquet.schema_arrow.names
+    for name in (columns.id, columns.text):
+        if name not in names:
+            raise DataError(
+                f"missing column {name!r}; set the column names with --id-col / --text-col",
+                path=path,
+            )
+    row = 0
+    for batch in parquet.iter_batches(batch_size=chunk_size, columns=[columns.id, columns.text]):
+        data = batch.to_pydict()
+        ids, texts = data[columns.id], data[columns.text]
+        yield [(row + i + 1, ids[i], texts[i]) for i in range(len(ids))]
+        row += len(ids)
+
+
+def _txt_chunks(path: Path, chunk_size: int) -> Iterator[list[tuple]]:
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+    if not files:
+        raise DataError("the folder holds no .txt files", path=path)
+    for start in range(0, len(files), chunk_size):
+        chunk = []
+        for i, file in enumerate(files[start : start + chunk_size], start=start + 1):
+            text = file.read_bytes().decode("utf-8", errors="surrogateescape")
+            chunk.append((i, file.stem, text))
+        yield chunk
+
+
+def iter_checked_chunks(
+    path: str | Path,
+    *,
+    columns: Columns = DEFAULT_COLUMNS,
+    chunk_size: int = 1000,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> Iterator[list[Row]]:
+    """Yield lists of checked rows, ``chunk_size`` input rows at a time.
+
+    File-level problems (missing file or column, unreadable format) raise
+    :class:`DataError`; row-level problems come out as :class:`RowProblem`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError("no such file or folder", path=path)
+    kind = file_format(path)
+    if kind == "csv":
+        raw = _csv_chunks(path, columns, chunk_size)
+    elif kind == "jsonl":
+        raw = _jsonl_chunks(path, columns, chunk_size)
+    elif kind == "parquet":
+        raw = _parquet_chunks(path, columns, chunk_size)
+    else:
+        raw = _txt_chunks(path, chunk_size)
+    seen: set[str] = set()
+    any_rows = False
+    for chunk in raw:
+        checked: list[Row] = []
+        for row, raw_id, raw_text in chunk:
+            if isinstance(raw_text, RowProblem):
+                checked.append(raw_text)
+            else:
+                checked.append(_check(row, raw_id, raw_text, columns, seen, max_chars))
+        any_rows = any_rows or bool(checked)
+        yield checked
+    if not any_rows:
+        raise DataError("the file holds no notes (header only or empty)", path=path)
+
+
+def estimate_rows(path: str | Path) -> int | None:
+    """A fast estimate of the number of notes (for progress), or ``None``."""
+    path = Path(path)
+    kind = file_format(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:
+            return None
+    if kind == "txt-folder":
+        return sum(1 for p in path.iterdir() if p.suffix.lower() == ".txt")
+    if kind == "csv":
+        return None  # quoted multi-line notes make a line count misleading
+    lines = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return lines
