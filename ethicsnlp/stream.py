@@ -88,7 +88,7 @@ def _csv_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[
     try:
         reader = pd.read_csv(
             path,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_values=[],
             encoding="utf-8",
