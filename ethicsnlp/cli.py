@@ -76,6 +76,13 @@ def train_command(
     compare_peer: Annotated[
         bool, typer.Option(help="Also cross-validate the TF-IDF peer on the same folds.")
     ] = False,
+    cv_on: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Cross-validate only these training files (repeatable); the other files' "
+            "notes join every training fold."
+        ),
+    ] = None,
     parent: Annotated[
         Path | None,
         typer.Option(help="Model folder this one is retrained from (recorded as lineage)."),
@@ -105,6 +112,7 @@ def train_command(
             columns=Columns(id_col, text_col),
             parent=parent,
             n_jobs=n_jobs,
+            cv_on=cv_on,
         )
     except EthicsNLPError as exc:
         _fail(exc)

@@ -22,6 +22,7 @@ from ethicsnlp.data import (
     label_matrix,
     read_many,
 )
+from ethicsnlp.errors import DataError, ModelError
 from ethicsnlp.features import NoteAnalyzer
 from ethicsnlp.grouping import note_groups, outer_splits
 from ethicsnlp.metrics import flag_metrics
@@ -126,12 +127,16 @@ def train(
     columns: Columns = DEFAULT_COLUMNS,
     parent: str | Path | None = None,
     n_jobs: int | None = None,
+    cv_on: Sequence[str | Path] | None = None,
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
     ``cv`` folds of grouped cross-validation (0 = leave one group out, -1 = skip)
     measure the model on settings it did not train on; ``compare_peer`` adds the
-    TF-IDF peer's figures on the same folds. Returns the model card.
+    TF-IDF peer's figures on the same folds. ``cv_on`` limits the notes that are
+    cross-validated to those files; the other files' notes join every training
+    fold (so figures stay comparable with a model trained without them).
+    Returns the model card.
     """
     started = time.perf_counter()
     frame = read_many(data, columns=columns, require_labels=True)
@@ -139,8 +144,6 @@ def train(
     for j, label in enumerate(LABEL_IDS):
         positives = int(Y[:, j].sum())
         if positives < 2 or positives > len(Y) - 2:
-            from ethicsnlp.errors import DataError
-
             raise DataError(
                 f"label {label!r} needs at least 2 positive and 2 negative notes "
                 f"to train (has {positives} of {len(Y)})"
@@ -157,17 +160,54 @@ def train(
 
     card: dict[str, Any] = {"name": Path(output).name, "labels": list(LABEL_IDS)}
     if cv >= 0:
-        result = cross_validate_views(make_model, views, Y, groups, cv=cv, seed=seed)
+        evaluated = np.ones(len(frame), dtype=bool)
+        if cv_on:
+            names = {Path(p).name for p in cv_on}
+            unknown = names - set(frame["source"])
+            if unknown:
+                raise DataError(
+                    f"--cv-on names files that are not training data: {', '.join(sorted(unknown))}"
+                )
+            evaluated = frame["source"].isin(names).to_numpy()
+        rest = ~evaluated
+        g_eval = groups[evaluated] if groups is not None else None
+
+        def extra_for(X: Any) -> tuple | None:
+            if not rest.any():
+                return None
+            return (
+                _take(X, np.flatnonzero(rest)),
+                Y[rest],
+                groups[rest] if groups is not None else None,
+            )
+
+        result = cross_validate_views(
+            make_model,
+            _take(views, np.flatnonzero(evaluated)),
+            Y[evaluated],
+            g_eval,
+            cv=cv,
+            seed=seed,
+            extra=extra_for(views),
+        )
         card["cv_metrics"] = result["metrics"]
         card["cv_macro_f1_by_group"] = result["per_group"]
+        card["cv_data"] = sorted(set(frame["source"][evaluated]))
         if compare_peer:
             peer = cross_validate_views(
-                lambda: build_peer(seed=seed, n_jobs=n_jobs), texts, Y, groups, cv=cv, seed=seed
+                lambda: build_peer(seed=seed, n_jobs=n_jobs),
+                _take(texts, np.flatnonzero(evaluated)),
+                Y[evaluated],
+                g_eval,
+                cv=cv,
+                seed=seed,
+                extra=extra_for(texts),
             )
             card["peer_cv_metrics"] = peer["metrics"]
+            card["peer_cv_macro_f1_by_group"] = peer["per_group"]
             card["peer_description"] = (
-                "TF-IDF word 1-2 + char_wb 2-5 grams, logistic "
-                "regression, per-label thresholds tuned the same way"
+                "TF-IDF word 1-2 + char_wb 2-5 grams, the same linear "
+                "classifier and per-label threshold tuning"
             )
     log.info("fitting the final model on all %d notes", len(texts))
     final = make_model()
@@ -214,8 +254,6 @@ def _lineage(parent: Path, frame: pd.DataFrame) -> dict[str, Any]:
     try:
         parent_card = json.loads((parent / CARD_FILE).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        from ethicsnlp.errors import ModelError
-
         raise ModelError(f"{parent}: --parent is not a readable model folder") from None
     parent_rows = int(parent_card.get("training_data", {}).get("rows", 0))
     return {

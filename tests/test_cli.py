@@ -115,3 +115,17 @@ def test_train_cli_writes_card_with_cv(sample_file, tmp_path):
     card = json.loads((out / "model_card.json").read_text())
     assert card["cv_metrics"]["cv"].startswith("stratified 3-fold")
     assert 0.0 <= card["cv_metrics"]["macro_f1"] <= 1.0
+
+
+def test_train_cv_on_keeps_extra_notes_out_of_scoring(sample_rows, tmp_path):
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    for path, rows in ((first, sample_rows[::2]), (second, sample_rows[1::2])):
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", str(first), str(second), "-o", str(out), "--cv", "3",
+                                 "--group-by", "none", "--cv-on", str(first)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["cv_metrics"]["n_notes"] == len(sample_rows[::2])
+    assert card["cv_data"] == ["first.jsonl"]
+    assert card["training_data"]["rows"] == len(sample_rows)
