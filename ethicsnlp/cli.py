@@ -269,6 +269,9 @@ def info_command(
         typer.echo(f"{label:32s} {threshold:9.2f} {f1:6.3f}")
 
 
+from ethicsnlp import cli_review  # noqa: E402, F401  (registers "review")
+
+
 def main() -> None:
     """Entry point for ``python -m ethicsnlp``."""
     app()
