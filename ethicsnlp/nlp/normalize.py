@@ -1,7 +1,8 @@
 """Normalisation of de-identification placeholders and clinical shorthand.
 
-``[CLIENT]``, ``[THERAPIST]``, ``[DATE]`` ... become single tokens whose lemma is
-a plain word (``client``, ``therapist``, ``date``); shorthand such as ``pt``,
+``[CLIENT]``, ``[THERAPIST]``, ``[DATE]`` ... become single tokens: roles get a
+plain-word lemma (``client``, ``therapist``), other placeholders a marked one
+(``<date>``, ``<person>``) that no cue word matches; shorthand such as ``pt``,
 ``ct``, ``th``, ``w/``, ``b/c``, ``hx`` gets the lemma of the word it stands for.
 All lemmas are lower-cased so that matchers and features see one form.
 """
@@ -43,7 +44,7 @@ def add_shorthand_special_cases(nlp: Language) -> None:
 def _placeholder_term(inner: str, table: dict[str, str]) -> str:
     key = inner.strip().lower().replace("_", " ").split()[0] if inner.strip() else ""
     key = key.rstrip("s") if key.rstrip("s") in table else key
-    return table.get(key, key.replace(" ", "-") or "placeholder")
+    return table.get(key, f"<{key.replace(' ', '-') or 'placeholder'}>")
 
 
 @Language.component("placeholder_merger")
