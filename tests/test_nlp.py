@@ -36,6 +36,11 @@ def test_abbreviations_do_not_split(nlp):
     assert "Plan: cont tx." in got
 
 
+def test_closing_quotes_stay_with_their_sentence(nlp):
+    got = sentences(nlp, 'Ct states she has "thought about leaving." PHQ-9 13. Plan (cont.) f/u.')
+    assert got == ['Ct states she has "thought about leaving."', "PHQ-9 13.", "Plan (cont.) f/u."]
+
+
 def test_placeholders_and_shorthand_normalised(nlp):
     doc = nlp("[CLIENT] met th w/ [THERAPIST] b/c of hx; pt denies SI.")
     lemmas = [t.lemma_ for t in doc]

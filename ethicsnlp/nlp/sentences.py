@@ -59,6 +59,7 @@ TITLE_ABBREVIATIONS = frozenset(
 )
 END_PUNCT = frozenset({".", "!", "?", "...", "…"})
 BULLETS = frozenset({"-", "*", "•", "·", "–", "—", ">"})
+CLOSERS = frozenset({'"', "'", ")", "]", "”", "’", "»"})
 
 
 def _is_header(doc: Doc, i: int) -> bool:
@@ -94,8 +95,12 @@ def set_clinical_sentence_starts(doc: Doc) -> Doc:
         ):
             starts[i] = True
         else:
+            if token.text in CLOSERS and not prev.whitespace_ and not prev.is_space:
+                continue  # a closing quote or bracket stays with its sentence
             j = i - 1
             while j >= 0 and doc[j].is_space:
+                j -= 1
+            while j > 0 and doc[j].text in CLOSERS and not doc[j - 1].whitespace_:
                 j -= 1
             if j < 0 or doc[j].text not in END_PUNCT:
                 continue
