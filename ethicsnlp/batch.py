@@ -181,6 +181,52 @@ class _Progress:
         print(f"scored {done}{of} notes ({rate:.0f} notes/s{eta})", file=sys.stderr, flush=True)
 
 
+def _dask_scored_chunks(
+    chunks: Iterator[tuple[int, list[str], list[str]]],
+    folder: str,
+    batch_size: int,
+    n_process: int,
+    scheduler: str | None,
+) -> Iterator[tuple[int, list[dict]]]:
+    """Score chunks on a Dask cluster (``scheduler`` address, or a local cluster of
+    ``n_process`` single-threaded worker processes). Each worker loads the model once
+    (the folder must be readable by the workers); results come back in input order."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise DataError(
+            "--engine dask needs the optional extra: pip install 'ethicsnlp[dask]'"
+        ) from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(
+            n_workers=n_process,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    try:
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        in_flight: list[tuple[int, Any]] = []
+        for index, ids, texts in chunks:
+            in_flight.append(
+                (index, client.submit(score_chunk, folder, ids, texts, batch_size, pure=False))
+            )
+            if len(in_flight) >= 2 * workers:
+                first, future = in_flight.pop(0)
+                yield first, future.result()
+        for index, future in in_flight:
+            yield index, future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def _scored_chunks(
     chunks: Iterator[tuple[int, list[str], list[str]]], folder: str, batch_size: int, n_process: int
 ) -> Iterator[tuple[int, list[dict]]]:
@@ -226,16 +272,22 @@ def score_file(
     strict_deid: bool = False,
     max_chars: int = MAX_TEXT_CHARS,
     quiet: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Score every note of ``input_path`` into ``output`` (.jsonl, .csv or .parquet).
 
     See the module docstring for the guarantees. Raises :class:`DataError` for a
     user mistake (bad file, bad row with ``on_error="fail"``, identifiers with
-    ``strict_deid``), leaving no output file behind.
+    ``strict_deid``), leaving no output file behind. ``engine="dask"`` scores
+    the chunks on a Dask cluster (``scheduler`` address, or a local one); reading,
+    checking and writing stay here, so the output is identical to the local engine.
     """
     started = time.perf_counter()
     input_path, output = Path(input_path), Path(output)
     kind = output_format(output)
+    if engine not in ("local", "dask"):
+        raise DataError(f"--engine must be 'local' or 'dask', got {engine!r}")
     if on_error not in ("fail", "skip"):
         raise DataError(f"--on-error must be 'fail' or 'skip', got {on_error!r}")
     if not input_path.exists():
@@ -340,7 +392,14 @@ def score_file(
 
     pending_meta: dict[int, dict] = {}
     try:
-        for index, records in _scored_chunks(pending(), str(model_dir), batch_size, n_process):
+        scored = (
+            _dask_scored_chunks(
+                pending(), str(model_dir.resolve()), batch_size, n_process, scheduler
+            )
+            if engine == "dask"
+            else _scored_chunks(pending(), str(model_dir), batch_size, n_process)
+        )
+        for index, records in scored:
             meta = pending_meta.pop(index)
             meta["flagged"] = sum(1 for r in records if r["labels"])
             _write_part(records, parts_dir / f"part-{index:06d}.{kind}", kind)

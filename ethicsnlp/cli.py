@@ -192,6 +192,18 @@ def predict_command(
         int,
         typer.Option(min=1, help="Longest note accepted, in characters; longer rows are errors."),
     ] = MAX_TEXT_CHARS,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="'local' (this machine, --n-process workers) or 'dask' (a Dask cluster: "
+            "--scheduler ADDRESS, or a local cluster of --n-process workers; needs the "
+            "'dask' extra)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
@@ -219,6 +231,8 @@ def predict_command(
             strict_deid=strict_deid,
             max_chars=max_chars,
             quiet=quiet,
+            engine=engine,
+            scheduler=scheduler,
         )
     except EthicsNLPError as exc:
         _fail(exc)

@@ -202,3 +202,33 @@ def test_cli_predict_skip_summary(tiny_model_dir, sample_rows, tmp_path):
     assert result.exit_code == 0, result.output
     assert "9 notes read, 4 written" in result.output
     assert "5 reported as errors" in result.output
+
+
+def test_dask_engine_output_identical_to_local(tiny_model_dir, notes, tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    local, dask_out = tmp_path / "local.parquet", tmp_path / "dask.parquet"
+    score_file(notes, local, model=tiny_model_dir, chunk_size=8, quiet=True)
+    score_file(
+        notes, dask_out, model=tiny_model_dir, chunk_size=8, quiet=True, engine="dask", n_process=2
+    )
+    assert dask_out.read_bytes() == local.read_bytes() or pd.read_parquet(dask_out).equals(
+        pd.read_parquet(local)
+    )
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        via_address = tmp_path / "address.jsonl"
+        score_file(
+            notes,
+            via_address,
+            model=tiny_model_dir,
+            chunk_size=8,
+            quiet=True,
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+        )
+    reference = tmp_path / "reference.jsonl"
+    score_file(notes, reference, model=tiny_model_dir, chunk_size=8, quiet=True)
+    assert via_address.read_bytes() == reference.read_bytes()
