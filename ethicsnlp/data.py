@@ -161,8 +161,11 @@ def read_table(
     return frame, rows, "line" if kind == "jsonl" else "row"
 
 
-def _parse_label_list(value: object, where: dict) -> list[str]:
-    """Turn a ``labels`` cell (list, JSON list string or ``;`` string) into ids."""
+def parse_label_list(value: object, where: dict) -> list[str]:
+    """Turn a ``labels`` cell (list, JSON list string or ``;`` string) into label ids.
+
+    ``where`` (path, row, row_kind) locates a :class:`DataError` for a bad cell.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     if isinstance(value, np.ndarray):
@@ -287,7 +290,7 @@ def validate_frame(
         ids.append(note_id)
         texts.append(raw_text)
         if mode == "list":
-            chosen = _parse_label_list(label_values[i], {**loc, "column": LABELS_FIELD})
+            chosen = parse_label_list(label_values[i], {**loc, "column": LABELS_FIELD})
             label_rows.append([int(label in chosen) for label in LABEL_IDS])
         elif mode == "columns":
             label_rows.append(

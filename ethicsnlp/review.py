@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ethicsnlp.data import Columns, read_notes, read_table
+from ethicsnlp.data import Columns, parse_label_list, read_notes, read_table
 from ethicsnlp.errors import DataError
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS
 
@@ -93,21 +93,7 @@ def _parse_flags(value: object, where: dict) -> list[str]:
     value = _plain(value)
     if _missing(value):
         return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError:
-                raise DataError("labels is not a valid JSON list", **where) from None
-        else:
-            value = [part.strip() for part in text.split(";") if part.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataError("labels must be a list of label ids", **where)
-    for label in value:
-        if label not in LABEL_IDS:
-            raise DataError(f"unknown label {label!r}; valid ids: {', '.join(LABEL_IDS)}", **where)
-    return list(dict.fromkeys(value))
+    return parse_label_list(value, where)
 
 
 def _parse_score(value: object, where: dict) -> float:
