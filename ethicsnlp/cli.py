@@ -132,16 +132,33 @@ def evaluate_command(
     model: Annotated[
         Path | None, typer.Option("--model", "-m", help="Model folder (default: shipped).")
     ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(help="Leave all note text out of report.html (ids, labels and scores only)."),
+    ] = False,
+    n_boot: Annotated[
+        int,
+        typer.Option(min=0, help="Bootstrap resamples of the notes for 95% intervals (0 = none)."),
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")] = 0,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
 ) -> None:
-    """Evaluate a model on labelled notes: metrics.json and report.md."""
+    """Evaluate a model on labelled notes: metrics.json, report.md and report.html."""
     from ethicsnlp.evaluate import evaluate
 
     _setup_logging(verbose)
     try:
-        metrics = evaluate(data, model, output, columns=Columns(id_col, text_col))
+        metrics = evaluate(
+            data,
+            model,
+            output,
+            columns=Columns(id_col, text_col),
+            redact=redact,
+            n_boot=n_boot,
+            seed=seed,
+        )
     except EthicsNLPError as exc:
         _fail(exc)
     typer.echo(
@@ -283,6 +300,7 @@ def info_command(
         typer.echo(f"{label:32s} {threshold:9.2f} {f1:6.3f}")
 
 
+from ethicsnlp import cli_retrain  # noqa: E402, F401, I001  (registers validate/compare/audit/suggest)
 from ethicsnlp import cli_review  # noqa: E402, F401  (registers "review")
 
 

@@ -54,3 +54,27 @@ def tiny_model(tiny_model_dir):
     from ethicsnlp import load_model
 
     return load_model(tiny_model_dir)
+
+
+def heldout_sample(per_label: int = 4, negatives: int = 20) -> list[dict]:
+    """A deterministic sample of ``gold_dev`` notes (settings the tiny model never saw)."""
+    rows = [json.loads(line) for line in (LABELLED / "gold_dev.jsonl").open(encoding="utf-8")]
+    chosen: dict[str, dict] = {}
+    for label in LABEL_IDS:
+        chosen.update(
+            {r["note_id"]: r for r in [r for r in rows if label in r["labels"]][:per_label]}
+        )
+    chosen.update({r["note_id"]: r for r in [r for r in rows if not r["labels"]][:negatives]})
+    return [
+        {"note_id": r["note_id"], "text": r["text"], "labels": r["labels"]} for r in chosen.values()
+    ]
+
+
+@pytest.fixture(scope="session")
+def heldout_file(tmp_path_factory) -> Path:
+    """Labelled held-out notes (JSONL) for evaluation and comparison tests."""
+    path = tmp_path_factory.mktemp("heldout") / "heldout.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for row in heldout_sample():
+            handle.write(json.dumps(row) + "\n")
+    return path

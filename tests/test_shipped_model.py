@@ -49,10 +49,18 @@ def test_readme_predict_command_on_examples(tmp_path):
 @pytest.mark.parametrize(
     ("text", "label", "flagged"),
     [
-        ("Writer accepted the client's friend request on Facebook and they now go out for "
-         "drinks on weekends.", "dual_relationship", True),
-        ("Client sent writer a friend request on Facebook. Writer declined it and reviewed the "
-         "social media policy with client.", "dual_relationship", False),
+        (
+            "Writer accepted the client's friend request on Facebook and they now go out for "
+            "drinks on weekends.",
+            "dual_relationship",
+            True,
+        ),
+        (
+            "Client sent writer a friend request on Facebook. Writer declined it and reviewed the "
+            "social media policy with client.",
+            "dual_relationship",
+            False,
+        ),
     ],
 )
 def test_near_twin_pair(text, label, flagged):
