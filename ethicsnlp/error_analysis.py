@@ -144,3 +144,36 @@ def cause_table(errors: pd.DataFrame) -> pd.DataFrame:
         .pivot_table(index="label", columns=["kind", "cause"], values="errors", fill_value=0)
         .astype(int)
     )
+
+
+def grouped_cv_errors(
+    frame: pd.DataFrame, *, cv: int = 0, seed: int = 0, group_by: str = "prefix"
+) -> tuple[pd.DataFrame, dict]:
+    """Cross-validate the project model on labelled ``frame`` by group (setting)
+    and return ``(errors, metrics)``: every out-of-fold error with its cause (see
+    :func:`analyse_errors`) and the cross-validated metrics."""
+    from sklearn.pipeline import Pipeline
+
+    from ethicsnlp.data import label_matrix
+    from ethicsnlp.features import NoteAnalyzer
+    from ethicsnlp.grouping import note_groups
+    from ethicsnlp.model import build_model
+    from ethicsnlp.nlp import get_nlp
+    from ethicsnlp.train import cross_validate_views
+
+    Y = label_matrix(frame)
+    texts = frame["text"].tolist()
+    views = NoteAnalyzer().transform(texts)
+    result = cross_validate_views(
+        lambda: Pipeline(build_model(seed=seed).steps[1:]),
+        views,
+        Y,
+        note_groups(frame, group_by),
+        cv=cv,
+        seed=seed,
+    )
+    docs = list(get_nlp().pipe(texts, batch_size=64))
+    errors = analyse_errors(
+        frame["note_id"].tolist(), docs, Y, result["proba"], result["thresholds"]
+    )
+    return errors, result["metrics"]

@@ -109,6 +109,7 @@ def cross_validate_views(
     return {
         "proba": proba,
         "pred": pred,
+        "thresholds": fold_thresholds,
         "metrics": metrics,
         "per_group": per_group,
         "splits": description,

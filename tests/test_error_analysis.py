@@ -56,3 +56,22 @@ def test_no_errors_and_cause_table():
     errors = _case("Writer declined the friend request.", "dual_relationship", True, [])
     table = cause_table(errors)
     assert table.loc["dual_relationship", ("FP", "negation missed")] == 1
+
+
+def test_grouped_cv_errors_on_a_sample(sample_rows):
+    import pandas as pd
+
+    from ethicsnlp.error_analysis import grouped_cv_errors
+
+    frame = pd.DataFrame(
+        [
+            {"note_id": r["note_id"], "text": r["text"]}
+            | {label: int(label in r["labels"]) for label in LABEL_IDS}
+            for r in sample_rows
+        ]
+    )
+    errors, metrics = grouped_cv_errors(frame, cv=3, group_by="none")
+    assert metrics["n_notes"] == len(frame)
+    assert set(errors["kind"]) <= {"FP", "FN"}
+    assert (errors["threshold"] > 0).all()
+    assert len(errors) > 0  # a model trained on ~140 notes makes mistakes

@@ -12,6 +12,7 @@ NAMES = (
     "02-evaluate-and-errors.py",
     "03-thresholds-and-calibration.py",
     "04-retrain-with-new-labels.py",
+    "05-error-analysis.py",
 )
 SLOW: set[str] = set()  # notebooks taking over ~60 s (none: 15-55 s on a shared 2-core machine)
 BUDGET_SECONDS = 120
