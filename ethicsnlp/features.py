@@ -104,6 +104,37 @@ def doc_views(doc: Doc) -> tuple[str, str, dict[str, float]]:
     return marked_text(doc.sents), doc.text, cue_counts(doc)
 
 
+class CompactTfidfVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer`` whose saved state holds the vocabulary as one string plus
+    two integer arrays instead of a dict of hundreds of thousands of entries.
+
+    Behaviour is identical; a model file with it loads about ten times faster and
+    is several times smaller (skops writes a dict item by item).
+    """
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())  # a copy: never alter the live estimator
+        vocabulary = state.pop("vocabulary_", None)
+        if vocabulary is not None:
+            terms = list(vocabulary)
+            state["vocabulary_text_"] = "".join(terms)
+            state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int64)
+            state["vocabulary_index_"] = np.fromiter(vocabulary.values(), dtype=np.int64,
+                                                     count=len(terms))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        text = state.pop("vocabulary_text_", None)
+        lengths = state.pop("vocabulary_lengths_", None)
+        index = state.pop("vocabulary_index_", None)
+        super().__setstate__(state)
+        if text is not None:
+            ends = np.cumsum(lengths).tolist()
+            starts = [0, *ends[:-1]]
+            self.vocabulary_ = {text[a:b]: int(i) for a, b, i in
+                                zip(starts, ends, index.tolist(), strict=True)}
+
+
 class NoteAnalyzer(TransformerMixin, BaseEstimator):
     """Run the spaCy pipeline over texts and return the feature views as a DataFrame.
 
@@ -152,14 +183,14 @@ def build_features(
         [
             (
                 "words",
-                TfidfVectorizer(
+                CompactTfidfVectorizer(
                     ngram_range=word_ngrams, min_df=min_df, sublinear_tf=True, dtype=np.float64
                 ),
                 "raw",
             ),
             (
                 "chars",
-                TfidfVectorizer(
+                CompactTfidfVectorizer(
                     analyzer="char_wb",
                     ngram_range=char_ngrams,
                     min_df=min_df,
@@ -171,7 +202,7 @@ def build_features(
             ),
             (
                 "context",
-                TfidfVectorizer(
+                CompactTfidfVectorizer(
                     token_pattern=r"[^\s]+",
                     lowercase=False,
                     ngram_range=context_ngrams,

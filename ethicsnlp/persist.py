@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ CHECKSUM_FILE = "checksums.sha256"
 FORMAT_VERSION = 1
 
 PROJECT_TYPES = (
+    "ethicsnlp.features.CompactTfidfVectorizer",
     "ethicsnlp.features.NoteAnalyzer",
     "ethicsnlp.model.ThresholdedMultiLabelClassifier",
 )
@@ -45,12 +47,45 @@ def is_allowed_type(name: str) -> bool:
     return name in PROJECT_TYPES
 
 
+def drop_fit_only_state(estimator: Any) -> Any:
+    """Remove state that only matters during fitting, in place, and return ``estimator``.
+
+    Text vectorizers keep ``stop_words_``, every term cut by ``min_df`` or
+    ``max_features``: with character n-grams that is most of the model file, and
+    scikit-learn documents it as safe to delete after fitting.
+    """
+    from sklearn.base import BaseEstimator
+
+    seen: set[int] = set()
+
+    def visit(obj: Any) -> None:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, BaseEstimator):
+            if hasattr(obj, "stop_words_"):
+                del obj.stop_words_
+            for value in vars(obj).values():
+                visit(value)
+        elif isinstance(obj, list | tuple):
+            for value in obj:
+                visit(value)
+        elif isinstance(obj, dict):
+            for value in obj.values():
+                visit(value)
+
+    visit(estimator)
+    return estimator
+
+
 def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -> Path:
-    """Write ``pipeline`` and ``card`` into ``folder`` with checksums; return the folder."""
+    """Write ``pipeline`` (compressed, without fit-only state) and ``card`` into
+    ``folder`` with checksums; return the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model_path = folder / MODEL_FILE
-    sio.dump(pipeline, model_path)
+    sio.dump(drop_fit_only_state(pipeline), model_path, compression=zipfile.ZIP_DEFLATED,
+             compresslevel=6)
     card = {**card, "format_version": FORMAT_VERSION}
     (folder / CARD_FILE).write_text(
         json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8"

@@ -75,3 +75,22 @@ def test_allow_list():
     assert is_allowed_type("ethicsnlp.model.ThresholdedMultiLabelClassifier")
     assert not is_allowed_type("posix.system")
     assert not is_allowed_type("builtins.eval")
+
+
+def test_compact_vectorizer_round_trips_through_skops(tmp_path):
+    import skops.io as sio
+
+    from ethicsnlp.features import CompactTfidfVectorizer
+
+    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+    vec = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts)
+    path = tmp_path / "v.skops"
+    sio.dump(vec, path)
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert loaded.vocabulary_ == vec.vocabulary_
+    assert (loaded.transform(texts) != vec.transform(texts)).nnz == 0
+
+
+def test_saved_model_has_no_fit_only_state(tiny_model):
+    features = tiny_model.pipeline.named_steps["features"]
+    assert all(not hasattr(vec, "stop_words_") for _, vec, _ in features.transformers_)
