@@ -47,7 +47,9 @@ def tokenise_rate(path: Path) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def predict_run(path: Path, out: Path, n_process: int, model: str | None) -> dict:
+def predict_run(
+    path: Path, out: Path, n_process: int, model: str | None, extra: tuple[str, ...] = ()
+) -> dict:
     """Run ``ethicsnlp predict`` in a child process; return notes/s and the child's
     peak RSS in MB (from ``wait4``, so only that run's own memory counts)."""
     cmd = [
@@ -61,6 +63,7 @@ def predict_run(path: Path, out: Path, n_process: int, model: str | None) -> dic
         "--quiet",
         "--n-process",
         str(n_process),
+        *extra,
     ]
     if model:
         cmd += ["-m", model]
@@ -86,6 +89,11 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=2000)
     parser.add_argument("--rss-sizes", type=int, nargs=2, default=[2000, 20000])
     parser.add_argument("--model", default=None, help="model folder (default: shipped)")
+    parser.add_argument(
+        "--with-dask",
+        action="store_true",
+        help="also time the Dask engine on a local cluster (needs the extra)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -93,6 +101,11 @@ def main() -> None:
         tok = tokenise_rate(notes)
         one = predict_run(notes, tmp_path / "one.jsonl", 1, args.model)
         two = predict_run(notes, tmp_path / "two.jsonl", 2, args.model)
+        dask_run = None
+        if args.with_dask:
+            dask_run = predict_run(
+                notes, tmp_path / "dask.jsonl", 2, args.model, ("--engine", "dask")
+            )
         rss = []
         for size in args.rss_sizes:
             path = make_notes(tmp_path / f"rss{size}.jsonl", size)
@@ -111,6 +124,14 @@ def main() -> None:
             f"{two['notes_per_s'] / one['notes_per_s']:.2f}x one process (target >= 1.7x)",
         ),
     ]
+    if dask_run:
+        rows.append(
+            (
+                "ethicsnlp predict, Dask local cluster (2 workers)",
+                f"{dask_run['notes_per_s']:.0f} notes/s",
+                f"{dask_run['notes_per_s'] / one['notes_per_s']:.2f}x one process",
+            )
+        )
     for size, mb in rss:
         rows.append((f"peak RSS, {size:,} notes", f"{mb:.0f} MB", ""))
     rows.append(
