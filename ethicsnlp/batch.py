@@ -167,12 +167,13 @@ class _Progress:
         self.total, self.quiet = total, quiet
         self.started = time.perf_counter()
         self.last = 0.0
+        self.last_done = -1
 
     def update(self, done: int, final: bool = False) -> None:
         now = time.perf_counter()
-        if self.quiet or (not final and now - self.last < 2.0):
+        if self.quiet or done == self.last_done or (not final and now - self.last < 2.0):
             return
-        self.last = now
+        self.last, self.last_done = now, done
         rate = done / max(now - self.started, 1e-9)
         eta = ""
         if self.total and rate > 0 and done < self.total:
