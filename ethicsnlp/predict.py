@@ -95,27 +95,47 @@ class EthicsModel:
 
     def evidence(self, doc: Doc, flagged: Sequence[int]) -> dict[str, list[dict]]:
         """For each flagged label index, the sentences that most raise it."""
-        if not flagged:
-            return {}
-        spans, views = sentence_views(doc)
-        if not spans:
-            return {LABEL_IDS[j]: [] for j in flagged}
-        proba = self._proba_from_views(views)
-        text = doc.text
-        found: dict[str, list[dict]] = {}
-        for j in flagged:
-            order = np.argsort(-proba[:, j], kind="stable")
-            chosen = [order[0]]
-            chosen += [k for k in order[1:MAX_EVIDENCE] if proba[k, j] >= self.thresholds[j]]
-            found[LABEL_IDS[j]] = [
-                {
-                    "start": int(spans[k][0]),
-                    "end": int(spans[k][1]),
-                    "text": text[spans[k][0] : spans[k][1]],
-                }
-                for k in sorted(chosen)
-            ]
-        return found
+        return self._evidence_batch([doc], [flagged])[0]
+
+    def _evidence_batch(
+        self, docs: Sequence[Doc], flagged: Sequence[Sequence[int]]
+    ) -> list[dict[str, list[dict]]]:
+        """Evidence for many notes, scoring all their sentences in one model call."""
+        results: list[dict[str, list[dict]]] = [{} for _ in docs]
+        pending = []
+        for i, (doc, labels) in enumerate(zip(docs, flagged, strict=True)):
+            if labels:
+                spans, views = sentence_views(doc)
+                pending.append((i, spans, views))
+        if not pending:
+            return results
+        all_views = pd.concat([views for _, _, views in pending], ignore_index=True)
+        proba_all = (
+            self._proba_from_views(all_views) if len(all_views) else np.zeros((0, len(LABEL_IDS)))
+        )
+        offset = 0
+        for i, spans, _ in pending:
+            proba = proba_all[offset : offset + len(spans)]
+            offset += len(spans)
+            text = docs[i].text
+            found: dict[str, list[dict]] = {}
+            for j in flagged[i]:
+                if not spans:
+                    found[LABEL_IDS[j]] = []
+                    continue
+                order = np.argsort(-proba[:, j], kind="stable")
+                chosen = [order[0]]
+                chosen += [k for k in order[1:MAX_EVIDENCE] if proba[k, j] >= self.thresholds[j]]
+                found[LABEL_IDS[j]] = [
+                    {
+                        "start": int(spans[k][0]),
+                        "end": int(spans[k][1]),
+                        "text": text[spans[k][0] : spans[k][1]],
+                    }
+                    for k in sorted(chosen)
+                ]
+            results[i] = found
+        return results
 
     def predict(
         self, texts: Iterable[str], note_ids: Sequence[str] | None = None, batch_size: int = 64
@@ -132,20 +152,21 @@ class EthicsModel:
         docs = self._docs(texts, batch_size)
         views = pd.DataFrame([doc_views(d) for d in docs], columns=list(VIEW_COLUMNS))
         proba = self._proba_from_views(views) if len(docs) else np.zeros((0, len(LABEL_IDS)))
-        records = []
-        for note_id, doc, row in zip(ids, docs, proba, strict=True):
-            flagged = [j for j in range(len(LABEL_IDS)) if row[j] >= self.thresholds[j]]
-            records.append(
-                {
-                    "note_id": note_id,
-                    "labels": [LABEL_IDS[j] for j in flagged],
-                    "scores": {
-                        label: round(float(p), 4) for label, p in zip(LABEL_IDS, row, strict=True)
-                    },
-                    "evidence": self.evidence(doc, flagged),
-                }
-            )
-        return records
+        flagged = [
+            [j for j in range(len(LABEL_IDS)) if row[j] >= self.thresholds[j]] for row in proba
+        ]
+        evidence = self._evidence_batch(docs, flagged)
+        return [
+            {
+                "note_id": note_id,
+                "labels": [LABEL_IDS[j] for j in labels],
+                "scores": {
+                    label: round(float(p), 4) for label, p in zip(LABEL_IDS, row, strict=True)
+                },
+                "evidence": found,
+            }
+            for note_id, row, labels, found in zip(ids, proba, flagged, evidence, strict=True)
+        ]
 
     def score_frame(
         self, frame: pd.DataFrame, text_col: str = "text", id_col: str | None = "note_id"
