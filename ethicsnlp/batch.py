@@ -35,7 +35,7 @@ from typing import Any
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, file_format, file_sha256
 from ethicsnlp.errors import DataError
 from ethicsnlp.identifiers import find_identifier_kinds
-from ethicsnlp.output import output_format
+from ethicsnlp.output import output_format, write_records
 from ethicsnlp.paths import default_model_dir
 from ethicsnlp.predict import records_to_frame
 from ethicsnlp.stream import (
@@ -111,20 +111,6 @@ def _atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     writer(tmp)
     os.replace(tmp, path)
-
-
-def _write_part(records: list[dict], path: Path, kind: str) -> None:
-    def write(tmp: Path) -> None:
-        if kind == "jsonl":
-            with tmp.open("w", encoding="utf-8") as handle:
-                for record in records:
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        elif kind == "csv":
-            records_to_frame(records).to_csv(tmp, index=False, header=False)
-        else:
-            records_to_frame(records).to_parquet(tmp, index=False)
-
-    _atomic_write(path, write)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -403,7 +389,7 @@ def score_file(
         for index, records in scored:
             meta = pending_meta.pop(index)
             meta["flagged"] = sum(1 for r in records if r["labels"])
-            _write_part(records, parts_dir / f"part-{index:06d}.{kind}", kind)
+            write_records(records, parts_dir / f"part-{index:06d}.{kind}", header=False)
             _write_json(parts_dir / f"meta-{index:06d}.json", meta)
             _account(meta)
             progress.update(summary.rows_written)

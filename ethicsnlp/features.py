@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -217,8 +217,3 @@ def build_features(
         transformer_weights=weights,
         sparse_threshold=1.0,
     )
-
-
-def views_of(texts: Sequence[str], batch_size: int = 64) -> pd.DataFrame:
-    """Convenience: the three feature views for ``texts``."""
-    return NoteAnalyzer(batch_size=batch_size).transform(texts)

@@ -25,9 +25,12 @@ def output_format(path: str | Path) -> str:
     return suffix[1:]
 
 
-def write_records(records: Sequence[dict], path: str | Path) -> Path:
+def write_records(records: Sequence[dict], path: str | Path, *, header: bool = True) -> Path:
     """Write ``records`` to ``path`` via a temporary file renamed into place when
-    complete, so a crash never leaves partial output that looks complete."""
+    complete, so a crash never leaves partial output that looks complete.
+
+    ``header=False`` leaves out the CSV header row (for parts joined later).
+    """
     path = Path(path)
     kind = output_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +43,7 @@ def write_records(records: Sequence[dict], path: str | Path) -> Path:
                 for record in records:
                     handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif kind == "csv":
-            records_to_frame(records).to_csv(tmp, index=False)
+            records_to_frame(records).to_csv(tmp, index=False, header=header)
         else:
             records_to_frame(records).to_parquet(tmp, index=False)
         os.replace(tmp, path)
