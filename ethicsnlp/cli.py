@@ -294,10 +294,22 @@ def info_command(
             f"{metrics['micro_f1']:.3f}, no-label flagged {metrics['no_label_flagged']:.3f}, "
             f"labelled caught {metrics['labelled_caught']:.3f}"
         )
-    typer.echo(f"{'label':32s} {'threshold':>9s} {'cv F1':>6s}")
+    peer = card.get("peer_cv_metrics")
+    if peer:
+        typer.echo(
+            f"TF-IDF peer on the same folds: macro F1 {peer['macro_f1']:.3f}, no-label "
+            f"flagged {peer['no_label_flagged']:.3f}"
+        )
+    header = f"{'label':32s} {'threshold':>9s} {'cv F1':>6s}" + (
+        f" {'peer F1':>7s}" if peer else ""
+    )
+    typer.echo(header)
     for label, threshold in card.get("thresholds", {}).items():
         f1 = metrics["per_label"][label]["f1"] if metrics else float("nan")
-        typer.echo(f"{label:32s} {threshold:9.2f} {f1:6.3f}")
+        line = f"{label:32s} {threshold:9.2f} {f1:6.3f}"
+        if peer:
+            line += f" {peer['per_label'][label]['f1']:7.3f}"
+        typer.echo(line)
 
 
 from ethicsnlp import cli_retrain  # noqa: E402, F401, I001  (registers validate/compare/audit/suggest)

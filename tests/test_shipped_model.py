@@ -68,3 +68,10 @@ def test_near_twin_pair(text, label, flagged):
 
     record = load_model().predict([text])[0]
     assert (label in record["labels"]) is flagged
+
+
+def test_info_shows_peer_beside_model():
+    result = CliRunner().invoke(app, ["info"])
+    assert result.exit_code == 0
+    assert "TF-IDF peer on the same folds" in result.output
+    assert "peer F1" in result.output
