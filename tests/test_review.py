@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from chromium_support import CHROMEDRIVER, CHROMIUM, chrome
 from typer.testing import CliRunner
 
 from ethicsnlp.cli import app
@@ -27,8 +28,6 @@ runner = CliRunner()
 SECRET = "QUOKKA-CANARY-5521"
 XSS = "</script><img src=x onerror=alert(1)>"
 XSS_ID = "xss-0001"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 def dev_notes(n_labelled: int = 14, n_unlabelled: int = 6) -> list[dict]:
@@ -236,8 +235,6 @@ def test_browser_filter_verdicts_export_and_retrain(
     """Open the page in headless Chromium, review a few flags, export and retrain."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium*)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -254,23 +251,9 @@ def test_browser_filter_verdicts_export_and_retrain(
 
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1366,768",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
-    ):
-        options.add_argument(arg)
-    options.add_experimental_option(
-        "prefs",
+    driver = chrome(
+        "1366,768",
+        (f"--user-data-dir={tmp_path / 'chrome-profile'}",),
         {
             "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
@@ -278,7 +261,6 @@ def test_browser_filter_verdicts_export_and_retrain(
             "safebrowsing.enabled": False,
         },
     )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         driver.get(page.as_uri())
         wait = WebDriverWait(driver, 20)
