@@ -173,37 +173,31 @@ def train(
         rest = ~evaluated
         g_eval = groups[evaluated] if groups is not None else None
 
-        def extra_for(X: Any) -> tuple | None:
-            if not rest.any():
-                return None
-            return (
-                _take(X, np.flatnonzero(rest)),
-                Y[rest],
-                groups[rest] if groups is not None else None,
-            )
-
-        result = cross_validate_views(
-            make_model,
-            _take(views, np.flatnonzero(evaluated)),
-            Y[evaluated],
-            g_eval,
-            cv=cv,
-            seed=seed,
-            extra=extra_for(views),
-        )
-        card["cv_metrics"] = result["metrics"]
-        card["cv_macro_f1_by_group"] = result["per_group"]
-        card["cv_data"] = sorted(set(frame["source"][evaluated]))
-        if compare_peer:
-            peer = cross_validate_views(
-                lambda: build_peer(seed=seed, n_jobs=n_jobs),
-                _take(texts, np.flatnonzero(evaluated)),
+        def cross_validate(make: Any, X: Any) -> dict[str, Any]:
+            """Grouped CV of ``make()`` on the evaluated notes; the rest join every fold."""
+            extra = None
+            if rest.any():
+                extra = (
+                    _take(X, np.flatnonzero(rest)),
+                    Y[rest],
+                    groups[rest] if groups is not None else None,
+                )
+            return cross_validate_views(
+                make,
+                _take(X, np.flatnonzero(evaluated)),
                 Y[evaluated],
                 g_eval,
                 cv=cv,
                 seed=seed,
-                extra=extra_for(texts),
+                extra=extra,
             )
+
+        result = cross_validate(make_model, views)
+        card["cv_metrics"] = result["metrics"]
+        card["cv_macro_f1_by_group"] = result["per_group"]
+        card["cv_data"] = sorted(set(frame["source"][evaluated]))
+        if compare_peer:
+            peer = cross_validate(lambda: build_peer(seed=seed, n_jobs=n_jobs), texts)
             card["peer_cv_metrics"] = peer["metrics"]
             card["peer_cv_macro_f1_by_group"] = peer["per_group"]
             card["peer_description"] = (
