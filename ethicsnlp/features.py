@@ -21,6 +21,7 @@ weight (they did not measurably help at higher weights).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 
@@ -30,9 +31,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LIKE_NUM, LOWER
 from spacy.tokens import Doc
 
-from ethicsnlp.nlp.context import OTHER
+from ethicsnlp.nlp.context import OTHER, TOKEN_DEFAULTS, context_columns
+from ethicsnlp.nlp.sentences import sentence_bounds
 
 SENTENCE_BREAK = "</s>"
 VIEW_COLUMNS = ("marked", "raw", "cues")
@@ -63,6 +66,66 @@ def marked_term(token) -> str | None:
     return prefix + term
 
 
+def marked_terms(doc: Doc) -> list[str | None]:
+    """:func:`marked_term` of every token of ``doc``, read in bulk.
+
+    Token attributes come from one ``Doc.to_array`` call and the context marks from
+    the ``ethics_context`` lists (:func:`~ethicsnlp.nlp.context.context_columns`),
+    which is many times faster than one ``Token`` and ``token._`` lookup per token.
+    """
+    if len(doc) == 0:
+        return []
+    strings = doc.vocab.strings
+    spaces, puncts, nums, lemmas, lowers = (
+        doc.to_array([IS_SPACE, IS_PUNCT, LIKE_NUM, LEMMA, LOWER]).T.tolist()
+    )
+    columns = context_columns(doc)
+    if columns is None:
+        columns = {name: [default] * len(doc) for name, default in TOKEN_DEFAULTS.items()}
+    terms: list[str | None] = []
+    append = terms.append
+    for space, punct, num, lemma, lower, hyp, neg, actor in zip(
+        spaces,
+        puncts,
+        nums,
+        lemmas,
+        lowers,
+        columns["hypothetical"],
+        columns["negated"],
+        columns["actor"],
+        strict=True,
+    ):
+        if space or punct:
+            append(None)
+            continue
+        term = "<num>" if num else (strings[lemma] or strings[lower])
+        if hyp or neg or actor == OTHER:
+            prefix = ("hyp_" if hyp else "") + ("neg_" if neg else "")
+            term = prefix + ("oth_" if actor == OTHER else "") + term
+        append(term)
+    return terms
+
+
+def _span_states(doc: Doc, key: str) -> list[tuple[int, int, str, bool, bool, str]]:
+    """``(start, end, label, negated, hypothetical, actor)`` of the spans in ``doc.spans[key]``
+    (the span extension attributes, read from the context lists)."""
+    group = doc.spans.get(key)
+    if not group:
+        return []
+    columns = context_columns(doc)
+    out = []
+    for span in group:
+        start, end = span.start, span.end
+        if columns is None or end <= start:  # the extension's defaults, or its IndexError
+            neg, hyp, actor = span._.negated, span._.hypothetical, span._.actor
+        else:
+            neg = any(columns["negated"][start:end])
+            hyp = any(columns["hypothetical"][start:end])
+            actor = columns["actor"][start]
+        out.append((start, end, span.label_, neg, hyp, actor))
+    return out
+
+
 def cue_state(span) -> str:
     """Context state of a cue span: ``hyp``, ``neg``, or ``aff_<actor>``."""
     if span._.hypothetical:
@@ -72,8 +135,66 @@ def cue_state(span) -> str:
     return f"aff_{span._.actor}"
 
 
+def _state(neg: bool, hyp: bool, actor: str) -> str:
+    """:func:`cue_state` from the span's context values."""
+    if hyp:
+        return "hyp"
+    if neg:
+        return "neg"
+    return f"aff_{actor}"
+
+
+class DocCues:
+    """The cue and handled spans of one Doc with their context, for counting the cues
+    of the whole note or of any token range of it (:func:`cue_counts`)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.handled = [
+            (start, end, neg, hyp) for start, end, _, neg, hyp, _ in _span_states(doc, "handled")
+        ]
+        self.cues = [
+            (start, end, label, _state(neg, hyp, actor))
+            for start, end, label, neg, hyp, actor in _span_states(doc, "cues")
+        ]
+        self._sent_starts: list[int] | None = None
+
+    def sent_start(self, token: int) -> int:
+        """``span.sent.start`` of a span starting at ``token``: the start of its sentence.
+
+        The sentences are read on first use only, as ``span.sent`` would read them.
+        """
+        if self._sent_starts is None:
+            self._sent_starts = [start for start, _ in sentence_bounds(self.doc)]
+        return self._sent_starts[bisect_right(self._sent_starts, token) - 1]
+
+    def counts(self, start: int = 0, end: int | None = None) -> dict[str, float]:
+        """Cue counts of the spans that lie within tokens ``start:end`` (all by default)."""
+        stop = float("inf") if end is None else end
+        counts: Counter[str] = Counter()
+        handled_sents = set()
+        for s, e, neg, hyp in self.handled:
+            if start <= s and e <= stop:
+                if not neg and not hyp:
+                    counts["handled"] += 1
+                    handled_sents.add(self.sent_start(s))
+                elif neg:
+                    counts["handled_neg"] += 1
+        for s, e, label, state in self.cues:
+            if start <= s and e <= stop:
+                counts[f"{label}|{state}"] += 1
+                if state == "aff_therapist" and self.sent_start(s) in handled_sents:
+                    counts[f"{label}|aff_therapist_handled_sent"] += 1
+        return {key: math.log1p(value) for key, value in counts.items()}
+
+
 def cue_counts(doc: Doc) -> dict[str, float]:
-    """Cue and handled-cue counts of one Doc, log-scaled, as a feature dict."""
+    """Cue and handled-cue counts of one Doc, log-scaled, as a feature dict.
+
+    ``doc`` may also be any object with a ``spans`` dict of spans of one Doc.
+    """
+    if isinstance(doc, Doc):
+        return DocCues(doc).counts()
     counts: Counter[str] = Counter()
     handled_sents = set()
     for span in doc.spans.get("handled", []):
@@ -90,18 +211,31 @@ def cue_counts(doc: Doc) -> dict[str, float]:
     return {key: math.log1p(value) for key, value in counts.items()}
 
 
+def join_marked(terms: list[str | None], bounds: Iterable[tuple[int, int]]) -> str:
+    """The ``marked`` view from per-token :func:`marked_terms` and sentence bounds."""
+    marked: list[str] = []
+    for start, end in bounds:
+        marked.extend(t for t in terms[start:end] if t is not None)
+        marked.append(SENTENCE_BREAK)
+    return " ".join(marked)
+
+
 def marked_text(sents: Iterable) -> str:
     """The ``marked`` view of a sequence of sentences (spaCy spans)."""
     marked: list[str] = []
+    doc, terms = None, []
     for sent in sents:
-        marked.extend(t for t in (marked_term(token) for token in sent) if t is not None)
+        if sent.doc is not doc:
+            doc = sent.doc
+            terms = marked_terms(doc)
+        marked.extend(t for t in terms[sent.start : sent.end] if t is not None)
         marked.append(SENTENCE_BREAK)
     return " ".join(marked)
 
 
 def doc_views(doc: Doc) -> tuple[str, str, dict[str, float]]:
     """Return the ``marked``, ``raw`` and ``cues`` views of one Doc."""
-    return marked_text(doc.sents), doc.text, cue_counts(doc)
+    return join_marked(marked_terms(doc), sentence_bounds(doc)), doc.text, cue_counts(doc)
 
 
 class CompactTfidfVectorizer(TfidfVectorizer):

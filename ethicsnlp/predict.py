@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from spacy.attrs import IDX, SPACY
 from spacy.tokens import Doc
 
 from ethicsnlp.errors import DataError
-from ethicsnlp.features import VIEW_COLUMNS, cue_counts, doc_views, marked_term, marked_text
+from ethicsnlp.features import VIEW_COLUMNS, DocCues, doc_views, join_marked, marked_terms
 from ethicsnlp.nlp import get_nlp
+from ethicsnlp.nlp.sentences import sentence_bounds
 from ethicsnlp.paths import default_model_dir
 from ethicsnlp.persist import load_pipeline
 from ethicsnlp.taxonomy import LABEL_IDS
@@ -38,28 +40,36 @@ def sentence_views(doc: Doc) -> tuple[list[tuple[int, int]], pd.DataFrame]:
     Context marks (negation, actor, ...) come from the whole note's analysis, so a
     sentence scored alone keeps the context the note gave it.
     """
+    terms = marked_terms(doc)
+    text = doc.text
+    # character offset of each token, and of the end of the text
+    offsets = [*doc.to_array(IDX).tolist(), len(text)]
+    trailing = doc.to_array(SPACY).tolist()
+    cues = _SentenceSpans(doc)
     spans, rows = [], []
-    for sent in doc.sents:
-        if not any(marked_term(token) for token in sent):
+    for first, stop in sentence_bounds(doc):
+        if not any(terms[first:stop]):
             continue
-        text = sent.text
-        start = sent.start_char + (len(text) - len(text.lstrip()))
-        end = sent.end_char - (len(text) - len(text.rstrip()))
+        # as sent.start_char, sent.end_char and sent.text
+        start_char = offsets[first]
+        end_char = offsets[stop] - trailing[stop - 1]
+        sent_text = text[start_char:end_char]
+        start = start_char + (len(sent_text) - len(sent_text.lstrip()))
+        end = end_char - (len(sent_text) - len(sent_text.rstrip()))
         spans.append((start, end))
         rows.append(
-            (marked_text([sent]), doc.text[start:end], cue_counts(_SentenceSpans(doc, sent)))
+            (join_marked(terms, [(first, stop)]), text[start:end], cues.counts(first, stop))
         )
-    return spans, pd.DataFrame(rows, columns=list(VIEW_COLUMNS))
+    # one object array is faster for pandas than inferring from tuples; same frame and dtypes
+    table = np.empty((len(rows), len(VIEW_COLUMNS)), dtype=object)
+    for i, row in enumerate(rows):
+        table[i] = row
+    return spans, pd.DataFrame(table, columns=list(VIEW_COLUMNS))
 
 
-class _SentenceSpans:
-    """Stand-in for a Doc whose ``spans`` are the note's spans inside one sentence."""
-
-    def __init__(self, doc: Doc, sent: Any) -> None:
-        self.spans = {
-            key: [s for s in doc.spans.get(key, []) if sent.start <= s.start and s.end <= sent.end]
-            for key in ("cues", "handled")
-        }
+class _SentenceSpans(DocCues):
+    """The note's cue and handled spans with their context; ``counts(start, end)`` counts
+    those inside one sentence, so a sentence scored alone sees only its own cues."""
 
 
 class EthicsModel:

@@ -91,3 +91,56 @@ def test_handled_appropriately_marked(nlp):
 def test_empty_and_whitespace_text(nlp):
     assert len(nlp("")) == 0
     assert list(nlp("   \n ").sents)
+
+
+def test_sentence_bounds_match_doc_sents(nlp, sample_rows):
+    from ethicsnlp.nlp.sentences import sentence_bounds
+
+    for text in ["", "   \n ", "One. Two?\n- three", *(r["text"] for r in sample_rows[:30])]:
+        doc = nlp(text)
+        assert sentence_bounds(doc) == [(s.start, s.end) for s in doc.sents]
+
+
+def test_lemma_and_norm_agree(nlp):
+    doc = nlp("[CLIENT] met th w/ [THERAPIST] b/c of hx; pt's mother denies SI.")
+    assert [t.norm_ for t in doc] == [t.lemma_ for t in doc]
+
+
+def test_context_attributes_are_settable_and_survive_serialisation(nlp):
+    from spacy.tokens import Doc
+
+    doc = nlp("Writer declined the client's friend request on Facebook.")
+    values = [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in doc]
+    assert any(v[0] for v in values)
+    copy = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in copy] == values
+    assert [s._.negated for s in copy.spans["cues"]] == [s._.negated for s in doc.spans["cues"]]
+    doc[0]._.actor = "other"
+    doc[0]._.hypothetical = True
+    assert doc[0]._.actor == "other" and doc[0]._.hypothetical
+    assert doc[0:2]._.actor == "other" and doc[0:2]._.hypothetical
+
+
+def test_context_defaults_without_the_component(nlp):
+    doc = nlp.make_doc("Client declined.")
+    assert [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in doc] == [
+        (False, False, "therapist", False)
+    ] * len(doc)
+    assert not doc[0:2]._.negated and doc[0:2]._.actor == "therapist"
+    doc[1]._.negated = True
+    assert doc[1]._.negated and not doc[0]._.negated
+
+
+def test_bulk_lemmatizer_matches_spacy_lookup_lemmatizer(sample_rows):
+    import spacy
+
+    from ethicsnlp.nlp.pipeline import build_nlp
+
+    ours = build_nlp()
+    with_spacy = spacy.blank("en")
+    with_spacy.add_pipe("lemmatizer", config={"mode": "lookup"})
+    with_spacy.initialize()
+    for row in sample_rows[:30]:
+        doc = ours.make_doc(row["text"])
+        expected = [t.lemma_ for t in with_spacy.get_pipe("lemmatizer")(ours.make_doc(row["text"]))]
+        assert [t.lemma_ for t in ours.get_pipe("lemmatizer")(doc)] == expected

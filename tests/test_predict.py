@@ -45,3 +45,30 @@ def test_score_frame_and_flat_columns(tiny_model, sample_rows):
 
 def test_empty_input(tiny_model):
     assert tiny_model.predict([]) == []
+
+
+def test_sentence_views_match_the_sentence_spans():
+    from ethicsnlp.features import cue_counts, marked_term, marked_text
+    from ethicsnlp.nlp import get_nlp
+    from ethicsnlp.predict import sentence_views
+
+    text = (
+        "Pt endorsed SI with plan; C-SSRS completed and safety plan updated with pt.  \n"
+        "  Client asked whether therapists can date clients?\n\n- ...\n"
+        "Client's sister posted about her diagnosis on Facebook. Writer told client's mother."
+    )
+    doc = get_nlp()(text)
+
+    class Spans:
+        def __init__(self, sent):
+            self.spans = {
+                key: [s for s in doc.spans[key] if sent.start <= s.start and s.end <= sent.end]
+                for key in ("cues", "handled")
+            }
+
+    sents = [s for s in doc.sents if any(marked_term(t) for t in s)]
+    spans, views = sentence_views(doc)
+    assert [text[a:b] for a, b in spans] == [s.text.strip() for s in sents]
+    assert views["raw"].tolist() == [s.text.strip() for s in sents]
+    assert views["marked"].tolist() == [marked_text([s]) for s in sents]
+    assert views["cues"].tolist() == [cue_counts(Spans(s)) for s in sents]

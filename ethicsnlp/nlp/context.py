@@ -14,16 +14,25 @@ The ``ethics_context`` component finds, from rule files shipped in
 Token attributes: ``token._.negated``, ``token._.hypothetical``, ``token._.actor``,
 ``token._.handled``. Span attributes (``doc.spans`` members): ``span._.negated``,
 ``span._.hypothetical``, ``span._.actor``.
+
+The component stores its results once per doc, as one list per attribute indexed
+by token position (:func:`context_columns`); the extension attributes read from
+those lists, and the feature code reads the lists directly (much faster than one
+``token._`` call per token).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
+from spacy.attrs import IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
+from ethicsnlp.nlp.sentences import sentence_bounds
 from ethicsnlp.resources import load_json
 from ethicsnlp.taxonomy import LABEL_IDS
 
@@ -91,23 +100,73 @@ SUBJECT_PREFIX = frozenset(
 )
 
 
+#: ``doc.user_data`` key of the per-token context lists (see :func:`context_columns`).
+CONTEXT_KEY = "ethicsnlp.context"
+TOKEN_DEFAULTS: dict[str, object] = {
+    "negated": False,
+    "hypothetical": False,
+    "handled": False,
+    "actor": THERAPIST,
+}
+
+
+def context_columns(doc: Doc) -> dict[str, list] | None:
+    """The context results of ``doc``: ``{"negated": [bool], "hypothetical": [bool],
+    "actor": [str], "handled": [bool]}``, one entry per token, or ``None`` when the
+    ``ethics_context`` component has not run on ``doc`` (every token has the defaults).
+
+    The lists are plain Python values so that ``Doc.to_bytes``/``DocBin`` keep them.
+    """
+    return doc.user_data.get(CONTEXT_KEY)
+
+
+def _new_columns(n: int) -> dict[str, list]:
+    return {name: [default] * n for name, default in TOKEN_DEFAULTS.items()}
+
+
+def _token_getter(name: str) -> Callable[[Token], object]:
+    default = TOKEN_DEFAULTS[name]
+
+    def get(token: Token) -> object:
+        columns = token.doc.user_data.get(CONTEXT_KEY)
+        return default if columns is None else columns[name][token.i]
+
+    return get
+
+
+def _token_setter(name: str) -> Callable[[Token, object], None]:
+    def set_(token: Token, value: object) -> None:
+        doc = token.doc
+        columns = doc.user_data.get(CONTEXT_KEY)
+        if columns is None:
+            columns = doc.user_data[CONTEXT_KEY] = _new_columns(len(doc))
+        columns[name][token.i] = value
+
+    return set_
+
+
+def _span_any(name: str) -> Callable[[Span], bool]:
+    def get(span: Span) -> bool:
+        columns = span.doc.user_data.get(CONTEXT_KEY)
+        return columns is not None and any(columns[name][span.start : span.end])
+
+    return get
+
+
+def _span_actor(span: Span) -> object:
+    if span.end <= span.start:
+        raise IndexError("the span is empty")  # as span[0] would
+    columns = span.doc.user_data.get(CONTEXT_KEY)
+    return THERAPIST if columns is None else columns["actor"][span.start]
+
+
 def _register_extensions() -> None:
-    for name, default in (
-        ("negated", False),
-        ("hypothetical", False),
-        ("handled", False),
-        ("actor", THERAPIST),
-    ):
-        if not Token.has_extension(name):
-            Token.set_extension(name, default=default)
-    getters: dict[str, Callable[[Span], object]] = {
-        "negated": lambda span: any(t._.negated for t in span),
-        "hypothetical": lambda span: any(t._.hypothetical for t in span),
-        "actor": lambda span: span[0]._.actor,
-    }
-    for name, getter in getters.items():
-        if not Span.has_extension(name):
-            Span.set_extension(name, getter=getter)
+    for name in TOKEN_DEFAULTS:
+        Token.set_extension(name, getter=_token_getter(name), setter=_token_setter(name),
+                            force=True)
+    Span.set_extension("negated", getter=_span_any("negated"), force=True)
+    Span.set_extension("hypothetical", getter=_span_any("hypothetical"), force=True)
+    Span.set_extension("actor", getter=_span_actor, force=True)
 
 
 _register_extensions()
@@ -136,6 +195,11 @@ class EthicsContext:
         self._nlp = nlp
         rules = load_json("context.json")
         self.terminators = frozenset(rules["terminators"])
+        # The hot loops compare lemma ids (hashes) instead of lemma strings.
+        self.terminator_ids = frozenset(get_string_id(t) for t in self.terminators)
+        self.clause_break_ids = frozenset(get_string_id(t) for t in CLAUSE_BREAKS)
+        self.subject_prefix_ids = frozenset(get_string_id(t) for t in SUBJECT_PREFIX)
+        self.possessive_id = get_string_id("'s")
 
     def initialize(
         self, get_examples: Callable | None = None, *, nlp: Language | None = None
@@ -163,89 +227,128 @@ class EthicsContext:
     def __call__(self, doc: Doc) -> Doc:
         if not self._ready:
             self.initialize()
-        self._apply_modifiers(doc)
-        self._assign_actors(doc)
+        n = len(doc)
+        columns = _new_columns(n)
+        orths, lemmas, spaces = doc.to_array([ORTH, LEMMA, IS_SPACE]).T.tolist()
+        bounds = sentence_bounds(doc)
+        sent_starts = [start for start, _ in bounds]
+        self._mark_questions(orths, bounds, columns["hypothetical"])
+        self._apply_modifiers(doc, lemmas, bounds, sent_starts, columns)
+        self._assign_actors(doc, lemmas, spaces, bounds, columns["actor"])
+        doc.user_data[CONTEXT_KEY] = columns
         doc.spans["cues"] = [
             Span(doc, start, end, label=match_id) for match_id, start, end in self.cue_matcher(doc)
         ]
-        handled = [Span(doc, s, e, label="handled") for _, s, e in self.handled_matcher(doc)]
-        for span in handled:
-            if not span._.negated and not span._.hypothetical:
-                for token in span:
-                    token._.handled = True
-        doc.spans["handled"] = handled
+        negated, hypothetical, handled = (
+            columns["negated"],
+            columns["hypothetical"],
+            columns["handled"],
+        )
+        spans = []
+        for _, start, end in self.handled_matcher(doc):
+            spans.append(Span(doc, start, end, label="handled"))
+            if not any(negated[start:end]) and not any(hypothetical[start:end]):
+                handled[start:end] = [True] * (end - start)
+        doc.spans["handled"] = spans
         return doc
 
-    def _scope_forward(self, doc: Doc, end: int, limit: int) -> range:
-        sent_end = doc[end - 1].sent.end if end > 0 else len(doc)
-        stop = end
-        while stop < min(sent_end, end + limit) and doc[stop].lemma_ not in self.terminators:
-            stop += 1
-        return range(end, stop)
+    def _mark_questions(
+        self, orths: list[int], bounds: list[tuple[int, int]], hypothetical: list[bool]
+    ) -> None:
+        """Mark every token of the sentences whose text ends with ``?`` as hypothetical.
 
-    def _scope_backward(self, doc: Doc, start: int, limit: int) -> range:
-        sent_start = doc[start].sent.start
-        first = start
-        while (
-            first > max(sent_start, start - limit) and doc[first - 1].lemma_ not in self.terminators
-        ):
-            first -= 1
-        return range(first, start)
+        ``sent.text.rstrip()`` ends with the last token text that is not all
+        whitespace, right-stripped, so only the last tokens of a sentence are read.
+        """
+        strings = self.vocab.strings
+        for start, end in bounds:
+            for i in range(end - 1, start - 1, -1):
+                last = strings[orths[i]].rstrip()
+                if last:
+                    if last.endswith("?"):
+                        hypothetical[start:end] = [True] * (end - start)
+                    break
 
-    def _apply_modifiers(self, doc: Doc) -> None:
-        for sent in doc.sents:
-            if sent.text.rstrip().endswith("?"):
-                for token in sent:
-                    token._.hypothetical = True
+    def _apply_modifiers(
+        self,
+        doc: Doc,
+        lemmas: list[int],
+        bounds: list[tuple[int, int]],
+        sent_starts: list[int],
+        columns: dict[str, list],
+    ) -> None:
+        """Mark the scopes of negation and hypothetical modifiers."""
+        hypothetical = columns["hypothetical"]
+        terminators = self.terminator_ids
+        n = len(lemmas)
         for match_id, start, end in self.modifier_matcher(doc):
             category, direction, limit = self.modifier_rules[self.vocab.strings[match_id]]
-            attr = "negated" if category == "NEGATED" else "hypothetical"
-            scopes = []
+            flags = columns["negated"] if category == "NEGATED" else hypothetical
             if direction in ("forward", "bidirectional"):
-                scopes.append(self._scope_forward(doc, end, limit))
+                # the sentence of the modifier's last token (the whole doc after an empty match)
+                sent_end = bounds[bisect_right(sent_starts, end - 1) - 1][1] if end > 0 else n
+                stop = end
+                while stop < min(sent_end, end + limit) and lemmas[stop] not in terminators:
+                    stop += 1
+                flags[end:stop] = [True] * (stop - end)
             if direction in ("backward", "bidirectional"):
-                scopes.append(self._scope_backward(doc, start, limit))
-            for scope in scopes:
-                for i in scope:
-                    setattr(doc[i]._, attr, True)
+                sent_start = sent_starts[bisect_right(sent_starts, start) - 1]
+                first = start
+                floor = max(sent_start, start - limit)
+                while first > floor and lemmas[first - 1] not in terminators:
+                    first -= 1
+                flags[first:start] = [True] * (start - first)
 
-    def _assign_actors(self, doc: Doc) -> None:
+    def _assign_actors(
+        self,
+        doc: Doc,
+        lemmas: list[int],
+        spaces: list[int],
+        bounds: list[tuple[int, int]],
+        actors: list[str],
+    ) -> None:
+        """Set the actor of every token from the role mentions that open its clause."""
         mentions: dict[int, tuple[int, str]] = {}
         for match_id, start, end in self.actor_matcher(doc):
             role = self.vocab.strings[match_id]
             if start not in mentions or end > mentions[start][0]:
                 mentions[start] = (end, role)
-        for sent in doc.sents:
+        clause_breaks, subject_prefix, possessive = (
+            self.clause_break_ids,
+            self.subject_prefix_ids,
+            self.possessive_id,
+        )
+        for sent_start, sent_end in bounds:
             sentence_actor: str | None = None
             clause_actor: str | None = None
             clause_pos = 0
-            i = sent.start
-            while i < sent.end:
-                token = doc[i]
-                if token.lemma_ in CLAUSE_BREAKS or token.is_space:
+            i = sent_start
+            while i < sent_end:
+                lemma = lemmas[i]
+                if lemma in clause_breaks or spaces[i]:
                     clause_actor = None
                     clause_pos = 0
-                    token._.actor = sentence_actor or THERAPIST
+                    actors[i] = sentence_actor or THERAPIST
                     i += 1
                     continue
                 if clause_actor is None and i in mentions and clause_pos <= 2:
                     end, role = mentions[i]
-                    if end < sent.end and doc[end].lemma_ == "'s" and end + 1 in mentions:
+                    if end < sent_end and lemmas[end] == possessive and end + 1 in mentions:
                         end, role = mentions[end + 1]
-                    elif end + 1 < sent.end and doc[end].lemma_ == "'s" and end + 2 in mentions:
+                    elif end + 1 < sent_end and lemmas[end] == possessive and end + 2 in mentions:
                         end, role = mentions[end + 2]
                     clause_actor = role
                     if sentence_actor is None:
                         sentence_actor = role
-                    for j in range(i, min(end, sent.end)):
-                        doc[j]._.actor = role
+                    stop = min(end, sent_end)
+                    actors[i:stop] = [role] * (stop - i)
                     clause_pos += end - i
                     i = end
                     continue
-                if clause_actor is None and token.lemma_ not in SUBJECT_PREFIX:
+                if clause_actor is None and lemma not in subject_prefix:
                     clause_pos = 99
                 clause_pos += 1
-                token._.actor = clause_actor or sentence_actor or THERAPIST
+                actors[i] = clause_actor or sentence_actor or THERAPIST
                 i += 1
 
 

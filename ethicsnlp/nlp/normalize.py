@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -72,25 +74,57 @@ def _non_overlapping(spans: list) -> list:
     return kept
 
 
-@Language.component("clinical_normalizer")
-def clinical_normalizer(doc: Doc) -> Doc:
-    """spaCy component: lower-case lemmas, expand shorthand and name placeholders."""
-    rules = load_json("shorthand.json")
-    shorthand: dict[str, str] = rules["shorthand"]
-    placeholders: dict[str, str] = rules["placeholders"]
-    for token in doc:
-        text = token.text
-        lower = token.lower_
-        if text.startswith("[") and text.endswith("]") and len(text) > 2:
-            match = PLACEHOLDER.fullmatch(text)
-            term = _placeholder_term(match.group(1) if match else text[1:-1], placeholders)
-        elif lower in shorthand:
-            term = shorthand[lower]
-        elif lower in ("'s", "’s"):
-            term = "'s"
-        else:
-            lemma = (token.lemma_ or text).lower()
-            term = shorthand.get(lemma, lemma)
-        token.lemma_ = term
-        token.norm_ = term
-    return doc
+def normal_term(text: str, lower: str, lemma: str, rules: dict[str, dict[str, str]]) -> str:
+    """The normalised lemma of a token with this ``text``, lower-case form and lemma."""
+    if text.startswith("[") and text.endswith("]") and len(text) > 2:
+        match = PLACEHOLDER.fullmatch(text)
+        return _placeholder_term(match.group(1) if match else text[1:-1], rules["placeholders"])
+    shorthand = rules["shorthand"]
+    if lower in shorthand:
+        return shorthand[lower]
+    if lower in ("'s", "’s"):
+        return "'s"
+    lemma = (lemma or text).lower()
+    return shorthand.get(lemma, lemma)
+
+
+class ClinicalNormalizer:
+    """spaCy component: lower-case lemmas, expand shorthand and name placeholders.
+
+    Sets ``lemma_`` and ``norm_`` of every token to :func:`normal_term`. The term
+    depends only on the token's form and incoming lemma, so it is memoised per
+    ``(ORTH, LEMMA)`` pair and written back with one ``Doc.from_array`` call.
+    """
+
+    MAX_CACHE = 1_000_000
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        self._terms: dict[tuple[int, int], int] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        strings = doc.vocab.strings
+        rules = load_json("shorthand.json")
+        terms = self._terms
+        if len(terms) > self.MAX_CACHE:
+            terms.clear()
+        orths, lowers, lemmas = doc.to_array([ORTH, LOWER, LEMMA]).T.tolist()
+        ids = []
+        for orth, lower, lemma in zip(orths, lowers, lemmas, strict=True):
+            term = terms.get((orth, lemma))
+            if term is None:
+                text = strings[orth]
+                term = strings.add(normal_term(text, strings[lower], strings[lemma], rules))
+                terms[orth, lemma] = term
+            ids.append(term)
+        values = np.array(ids, dtype=np.uint64)
+        doc.from_array([LEMMA, NORM], np.stack([values, values], axis=1))
+        return doc
+
+
+@Language.factory("clinical_normalizer")
+def make_clinical_normalizer(nlp: Language, name: str) -> ClinicalNormalizer:
+    """spaCy factory for :class:`ClinicalNormalizer`."""
+    return ClinicalNormalizer(nlp, name)

@@ -8,7 +8,12 @@ continues in lower case.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+import numpy as np
+from spacy.attrs import IS_SPACE, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 HEADER_WORDS = frozenset(
@@ -62,58 +67,84 @@ BULLETS = frozenset({"-", "*", "•", "·", "–", "—", ">"})
 CLOSERS = frozenset({'"', "'", ")", "]", "”", "’", "»"})
 
 
-def _is_header(doc: Doc, i: int) -> bool:
-    """True when token ``i`` is a header word directly followed by a colon."""
+def _is_header(texts: list[str], lowers: list[int], spaces: list[int], i: int,
+               strings: StringStore) -> bool:
+    """True when token ``i`` is a header word directly followed by a colon.
+
+    ``texts``, ``lowers`` (LOWER ids) and ``spaces`` (IS_SPACE flags) are the doc's
+    token columns. A token's trailing whitespace is at most one space in spaCy, so
+    a line break before the header is always a space token of its own.
+    """
     return (
-        i + 1 < len(doc)
-        and doc[i + 1].text == ":"
-        and doc[i].lower_ in HEADER_WORDS
-        and (
-            i == 0
-            or doc[i - 1].is_space
-            or doc[i - 1].text in END_PUNCT
-            or "\n" in doc[i - 1].whitespace_
-        )
+        i + 1 < len(texts)
+        and texts[i + 1] == ":"
+        and strings[lowers[i]] in HEADER_WORDS
+        and (i == 0 or bool(spaces[i - 1]) or texts[i - 1] in END_PUNCT)
     )
+
+
+def _clinical_starts(doc: Doc) -> list[bool]:
+    """The sentence-start flag of every token of ``doc`` (see the module docstring)."""
+    strings = doc.vocab.strings
+    columns = doc.to_array([ORTH, LOWER, IS_SPACE, SPACY])
+    texts = [strings[orth] for orth in columns[:, 0].tolist()]
+    lowers = columns[:, 1].tolist()
+    spaces = columns[:, 2].tolist()
+    trailing = columns[:, 3].tolist()
+    starts = [False] * len(texts)
+    starts[0] = True
+    for i in range(1, len(texts)):
+        if spaces[i]:
+            continue
+        text = texts[i]
+        if (
+            (spaces[i - 1] and "\n" in texts[i - 1])
+            or _is_header(texts, lowers, spaces, i, strings)
+            or (text in BULLETS and spaces[i - 1])
+        ):
+            starts[i] = True
+            continue
+        if text in CLOSERS and not trailing[i - 1] and not spaces[i - 1]:
+            continue  # a closing quote or bracket stays with its sentence
+        j = i - 1
+        while j >= 0 and spaces[j]:
+            j -= 1
+        while j > 0 and texts[j] in CLOSERS and not trailing[j - 1]:
+            j -= 1
+        if j < 0 or texts[j] not in END_PUNCT:
+            continue
+        before = strings[lowers[j - 1]].rstrip(".") if j >= 1 else ""
+        if texts[j] == "." and before in TITLE_ABBREVIATIONS:
+            continue
+        first = text[0]
+        if first.islower() or (first.isdigit() and texts[j] == "."):
+            continue
+        starts[i] = True
+    return starts
 
 
 def set_clinical_sentence_starts(doc: Doc) -> Doc:
     """Mark ``is_sent_start`` on every token of ``doc`` and return it."""
     if len(doc) == 0:
         return doc
-    starts = [False] * len(doc)
-    starts[0] = True
-    for i in range(1, len(doc)):
-        prev = doc[i - 1]
-        token = doc[i]
-        if token.is_space:
-            continue
-        if (
-            (prev.is_space and "\n" in prev.text)
-            or _is_header(doc, i)
-            or (token.text in BULLETS and prev.is_space)
-        ):
-            starts[i] = True
-        else:
-            if token.text in CLOSERS and not prev.whitespace_ and not prev.is_space:
-                continue  # a closing quote or bracket stays with its sentence
-            j = i - 1
-            while j >= 0 and doc[j].is_space:
-                j -= 1
-            while j > 0 and doc[j].text in CLOSERS and not doc[j - 1].whitespace_:
-                j -= 1
-            if j < 0 or doc[j].text not in END_PUNCT:
-                continue
-            before = doc[j - 1].lower_.rstrip(".") if j >= 1 else ""
-            if doc[j].text == "." and before in TITLE_ABBREVIATIONS:
-                continue
-            first = token.text[0]
-            if first.islower() or (first.isdigit() and doc[j].text == "."):
-                continue
-            starts[i] = True
-    for token, start in zip(doc, starts, strict=True):
-        token.is_sent_start = start
+    starts = np.array(_clinical_starts(doc), dtype=bool)
+    # 1 marks a sentence start and -1 a token inside a sentence, as Token.is_sent_start does.
+    values = np.where(starts, 1, -1).astype(np.int64).view(np.uint64)
+    doc.from_array([SENT_START], values)
     return doc
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """``(start, end)`` token offsets of the sentences of ``doc``, as ``doc.sents`` gives them.
+
+    Reads the sentence-start column once instead of building a ``Span`` per sentence
+    (and spaCy recomputes ``doc.sents`` on every access).
+    """
+    if "sents" in doc.user_hooks or not doc.has_annotation("SENT_START") or len(doc) == 0:
+        return [(sent.start, sent.end) for sent in doc.sents]
+    flags = doc.to_array(SENT_START)
+    cuts = [0, *(np.flatnonzero(flags[1:] == 1) + 1).tolist(), len(doc)]
+    return list(pairwise(cuts))
 
 
 @Language.component("clinical_sentencizer")
