@@ -11,6 +11,13 @@ from a setting it never saw. Prints a table and writes JSON.
 ``--eval`` files are cross-validated; ``--extra`` files are added to every
 training fold and never scored (to measure what more data buys on the same
 evaluation notes).
+
+With ``--test``, there is no cross-validation: every model is trained once on the
+``--eval`` and ``--extra`` files and scored on the ``--test`` files, e.g. notes
+from new settings written by other writers:
+
+    uv run python benchmarks/quality.py --extra data/labelled/new_settings_n1_n8.jsonl \
+        --test data/labelled/new_settings_n9_n13.jsonl
 """
 
 from __future__ import annotations
@@ -28,9 +35,10 @@ from ethicsnlp.baselines import SpacyTextcatPeer, build_peer
 from ethicsnlp.data import label_matrix, read_many
 from ethicsnlp.features import NoteAnalyzer
 from ethicsnlp.grouping import note_groups
+from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.model import build_model
 from ethicsnlp.taxonomy import LABEL_IDS
-from ethicsnlp.train import cross_validate_views
+from ethicsnlp.train import concat_rows, cross_validate_views, fit_predict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = [ROOT / "data/labelled/gold_train.jsonl", ROOT / "data/labelled/gold_dev.jsonl"]
@@ -78,7 +86,12 @@ def run(args: argparse.Namespace) -> dict:
                 extra_texts,
             )
         )
+    test = held_out_test(args, analyzer) if args.test else None
     for name, make, X, extra in runs:
+        if test is not None:
+            logging.info("training %s once, scoring the test files", name)
+            results[name] = test_once(make, name, X, Y, groups, extra, test)
+            continue
         logging.info("cross-validating %s", name)
         out = cross_validate_views(make, X, Y, groups, cv=args.cv, seed=args.seed, extra=extra)
         timing = {"cv_fit_and_predict_seconds": out["fit_seconds"]}
@@ -88,6 +101,8 @@ def run(args: argparse.Namespace) -> dict:
         if name == "ethicsnlp" and args.errors:
             write_errors(args.errors, frame, Y, out)
     return {
+        "mode": "held-out test files" if args.test else "grouped cross-validation",
+        "test_files": [str(p) for p in args.test],
         "eval_files": [str(p) for p in args.eval],
         "extra_training_files": [str(p) for p in args.extra],
         "n_notes": len(frame),
@@ -95,6 +110,32 @@ def run(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "results": results,
     }
+
+
+def held_out_test(args: argparse.Namespace, analyzer: NoteAnalyzer) -> dict:
+    """The ``--test`` notes: views (for the project model), texts and labels."""
+    frame = read_many(args.test, require_labels=True)
+    texts = frame["text"].tolist()
+    return {
+        "views": analyzer.transform(texts),
+        "texts": texts,
+        "Y": label_matrix(frame),
+        "n_notes": len(frame),
+    }
+
+
+def test_once(make, name: str, X, Y, groups, extra, test: dict) -> dict:
+    """Train ``make()`` once on ``X`` (+ ``extra``) and score the held-out test notes."""
+    if extra is not None:
+        X = concat_rows(X, extra[0])
+        Y = np.vstack([Y, extra[1]])
+        groups = np.concatenate([groups, extra[2]])
+    X_test = test["views"] if name == "ethicsnlp" else test["texts"]
+    started = time.perf_counter()
+    proba, thresholds = fit_predict(make(), X, Y, groups, X_test)
+    seconds = time.perf_counter() - started
+    pred = (proba >= thresholds).astype(int)
+    return {**flag_metrics(test["Y"], pred, proba), "cv_fit_and_predict_seconds": round(seconds, 1)}
 
 
 def write_errors(path: Path, frame, Y: np.ndarray, out: dict) -> None:
@@ -125,7 +166,8 @@ def table(report: dict) -> str:
         cells = [f"{report['results'][n][key]:.3f}" for n in names]
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
     cells = [f"{report['results'][n]['cv_fit_and_predict_seconds']:.0f}" for n in names]
-    lines.append("| CV train+predict seconds | " + " | ".join(cells) + " |")
+    timing = "train+predict seconds" if report.get("test_files") else "CV train+predict seconds"
+    lines.append(f"| {timing} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -146,6 +188,13 @@ def main() -> None:
         type=Path,
         default=[],
         help="labelled files added to every training fold, never scored",
+    )
+    parser.add_argument(
+        "--test",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="labelled files to score once after training on --eval + --extra (no CV)",
     )
     parser.add_argument(
         "--cv", type=int, default=0, help="0 = leave one setting out (default); K = group K-fold"
@@ -170,11 +219,18 @@ def main() -> None:
     report = run(args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"grouped CV over {report['n_notes']} notes, {report['n_groups']} settings "
-        f"({'leave one setting out' if args.cv == 0 else f'group {args.cv}-fold'})"
-        + (f"; extra training-only files: {len(args.extra)}" if args.extra else "")
-    )
+    if args.test:
+        print(
+            f"trained on {report['n_notes']} notes ({report['n_groups']} settings)"
+            + (f" + {len(args.extra)} extra file(s)" if args.extra else "")
+            + f"; scored on {', '.join(p.name for p in args.test)}"
+        )
+    else:
+        print(
+            f"grouped CV over {report['n_notes']} notes, {report['n_groups']} settings "
+            f"({'leave one setting out' if args.cv == 0 else f'group {args.cv}-fold'})"
+            + (f"; extra training-only files: {len(args.extra)}" if args.extra else "")
+        )
     print(table(report))
     print(f"written to {args.output}")
 

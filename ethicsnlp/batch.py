@@ -25,7 +25,7 @@ import os
 import shutil
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -217,31 +217,30 @@ def _dask_scored_chunks(
 def _scored_chunks(
     chunks: Iterator[tuple[int, list[str], list[str]]], folder: str, batch_size: int, n_process: int
 ) -> Iterator[tuple[int, list[dict]]]:
-    """Score chunks in order; with ``n_process > 1`` several chunks at once (loky workers,
-    each loading the model once)."""
+    """Score chunks in order; with ``n_process > 1`` several chunks at once in loky
+    worker processes (each loads the model once). At most ``2 * n_process`` chunks
+    are in flight, so memory stays flat; a new chunk is submitted as soon as the
+    oldest one is done, so no worker waits for the slowest of a batch."""
     if n_process <= 1:
         for index, ids, texts in chunks:
             yield index, score_chunk(folder, ids, texts, batch_size)
         return
-    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
 
-    with Parallel(n_jobs=n_process, backend="loky", return_as="generator") as parallel:
-        window: list[tuple[int, list[str], list[str]]] = []
-
-        def flush() -> Iterator[tuple[int, list[dict]]]:
-            results = parallel(
-                delayed(score_chunk)(folder, ids, texts, batch_size) for _, ids, texts in window
-            )
-            for (index, _, _), records in zip(window, results, strict=True):
-                yield index, records
-
-        for item in chunks:
-            window.append(item)
-            if len(window) == n_process * 2:
-                yield from flush()
-                window = []
-        if window:
-            yield from flush()
+    executor = get_reusable_executor(max_workers=n_process)
+    pending: deque[tuple[int, Any]] = deque()
+    try:
+        for index, ids, texts in chunks:
+            pending.append((index, executor.submit(score_chunk, folder, ids, texts, batch_size)))
+            if len(pending) >= 2 * n_process:
+                oldest, future = pending.popleft()
+                yield oldest, future.result()
+        while pending:
+            oldest, future = pending.popleft()
+            yield oldest, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()
 
 
 def score_file(

@@ -233,9 +233,14 @@ def marked_text(sents: Iterable) -> str:
     return " ".join(marked)
 
 
-def doc_views(doc: Doc) -> tuple[str, str, dict[str, float]]:
-    """Return the ``marked``, ``raw`` and ``cues`` views of one Doc."""
-    return join_marked(marked_terms(doc), sentence_bounds(doc)), doc.text, cue_counts(doc)
+def doc_views(doc: Doc, text: str | None = None) -> tuple[str, str, dict[str, float]]:
+    """Return the ``marked``, ``raw`` and ``cues`` views of one Doc.
+
+    ``text`` is the string the Doc was made from, when the caller has it: spaCy
+    rebuilds ``doc.text`` token by token on every access, and the two are equal.
+    """
+    raw = doc.text if text is None else text
+    return join_marked(marked_terms(doc), sentence_bounds(doc)), raw, cue_counts(doc)
 
 
 class CompactTfidfVectorizer(TfidfVectorizer):
@@ -290,9 +295,10 @@ class NoteAnalyzer(TransformerMixin, BaseEstimator):
 
         texts = [str(x) for x in (X.tolist() if hasattr(X, "tolist") else X)]
         nlp = get_nlp()
+        docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
         rows = [
-            doc_views(doc)
-            for doc in nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            doc_views(doc, text)
+            for doc, text in zip(docs, texts, strict=True)
         ]
         return pd.DataFrame(rows, columns=list(VIEW_COLUMNS))
 

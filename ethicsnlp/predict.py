@@ -34,14 +34,17 @@ from ethicsnlp.versions import library_versions
 MAX_EVIDENCE = 3
 
 
-def sentence_views(doc: Doc) -> tuple[list[tuple[int, int]], pd.DataFrame]:
+def sentence_views(
+    doc: Doc, text: str | None = None
+) -> tuple[list[tuple[int, int]], pd.DataFrame]:
     """Character spans and feature views of each non-empty sentence of ``doc``.
 
     Context marks (negation, actor, ...) come from the whole note's analysis, so a
-    sentence scored alone keeps the context the note gave it.
+    sentence scored alone keeps the context the note gave it. ``text`` is the
+    string ``doc`` was made from, when known (saves rebuilding ``doc.text``).
     """
     terms = marked_terms(doc)
-    text = doc.text
+    text = doc.text if text is None else text
     # character offset of each token, and of the end of the text
     offsets = [*doc.to_array(IDX).tolist(), len(text)]
     trailing = doc.to_array(SPACY).tolist()
@@ -108,14 +111,19 @@ class EthicsModel:
         return self._evidence_batch([doc], [flagged])[0]
 
     def _evidence_batch(
-        self, docs: Sequence[Doc], flagged: Sequence[Sequence[int]]
+        self,
+        docs: Sequence[Doc],
+        flagged: Sequence[Sequence[int]],
+        texts: Sequence[str] | None = None,
     ) -> list[dict[str, list[dict]]]:
-        """Evidence for many notes, scoring all their sentences in one model call."""
+        """Evidence for many notes, scoring all their sentences in one model call.
+        ``texts`` are the strings the docs were made from, when known."""
         results: list[dict[str, list[dict]]] = [{} for _ in docs]
+        texts = [doc.text for doc in docs] if texts is None else texts
         pending = []
         for i, (doc, labels) in enumerate(zip(docs, flagged, strict=True)):
             if labels:
-                spans, views = sentence_views(doc)
+                spans, views = sentence_views(doc, texts[i])
                 pending.append((i, spans, views))
         if not pending:
             return results
@@ -127,7 +135,7 @@ class EthicsModel:
         for i, spans, _ in pending:
             proba = proba_all[offset : offset + len(spans)]
             offset += len(spans)
-            text = docs[i].text
+            text = texts[i]
             found: dict[str, list[dict]] = {}
             for j in flagged[i]:
                 if not spans:
@@ -160,12 +168,15 @@ class EthicsModel:
         if len(ids) != len(texts):
             raise DataError("note_ids and texts differ in length")
         docs = self._docs(texts, batch_size)
-        views = pd.DataFrame([doc_views(d) for d in docs], columns=list(VIEW_COLUMNS))
+        views = pd.DataFrame(
+            [doc_views(doc, text) for doc, text in zip(docs, texts, strict=True)],
+            columns=list(VIEW_COLUMNS),
+        )
         proba = self._proba_from_views(views) if len(docs) else np.zeros((0, len(LABEL_IDS)))
         flagged = [
             [j for j in range(len(LABEL_IDS)) if row[j] >= self.thresholds[j]] for row in proba
         ]
-        evidence = self._evidence_batch(docs, flagged)
+        evidence = self._evidence_batch(docs, flagged, texts)
         return [
             {
                 "note_id": note_id,

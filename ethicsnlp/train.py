@@ -34,10 +34,11 @@ from ethicsnlp.versions import library_versions
 log = logging.getLogger(__name__)
 
 
-def _fit_predict_fold(
+def fit_predict(
     model: Any, X_train, Y_train, g_train, X_test
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit a fresh ``model`` on one fold; return held-out probabilities and flags."""
+    """Fit a fresh ``model`` on one fold; return held-out probabilities and the
+    per-label thresholds."""
     if isinstance(model, Pipeline):
         model.fit(X_train, Y_train, classify__groups=g_train)
         thresholds = model.named_steps["classify"].thresholds_
@@ -53,7 +54,8 @@ def _take(X: Any, idx: np.ndarray) -> Any:
     )
 
 
-def _concat(a: Any, b: Any) -> Any:
+def concat_rows(a: Any, b: Any) -> Any:
+    """Rows of ``b`` after those of ``a`` (DataFrames of views, or lists of texts)."""
     return pd.concat([a, b], ignore_index=True) if isinstance(a, pd.DataFrame) else [*a, *b]
 
 
@@ -90,11 +92,11 @@ def cross_validate_views(
         X_train, Y_train = _take(X, train_idx), Y[train_idx]
         g_train = groups[train_idx] if groups is not None else None
         if extra is not None:
-            X_train = _concat(X_train, extra[0])
+            X_train = concat_rows(X_train, extra[0])
             Y_train = np.vstack([Y_train, extra[1]])
             if g_train is not None and extra[2] is not None:
                 g_train = np.concatenate([g_train, extra[2]])
-        proba[test_idx], fold_thresholds[test_idx] = _fit_predict_fold(
+        proba[test_idx], fold_thresholds[test_idx] = fit_predict(
             make_model(), X_train, Y_train, g_train, _take(X, test_idx)
         )
     seconds = time.perf_counter() - started
