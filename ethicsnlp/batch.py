@@ -94,7 +94,8 @@ class BatchSummary:
 
 
 @cache
-def _cached_model(folder: str):
+def cached_model(folder: str):
+    """The model in ``folder``, loaded once per process."""
     from ethicsnlp.predict import load_model
 
     return load_model(folder)
@@ -104,7 +105,7 @@ def score_chunk(folder: str, ids: list[str], texts: list[str], batch_size: int) 
     """Score one chunk with the model in ``folder`` (loaded once per process)."""
     if not texts:
         return []
-    return _cached_model(folder).predict(texts, ids, batch_size=batch_size)
+    return cached_model(folder).predict(texts, ids, batch_size=batch_size)
 
 
 def _atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
@@ -280,7 +281,7 @@ def score_file(
         raise DataError("no such file or folder", path=input_path)
     file_format(input_path)
     model_dir = Path(model) if model is not None else default_model_dir()
-    _cached_model(str(model_dir))  # fail early on a bad model folder
+    cached_model(str(model_dir))  # fail early on a bad model folder
     errors_path = (
         Path(errors_file) if errors_file else output.with_name(output.name + ".errors.csv")
     )

@@ -53,9 +53,12 @@ def row_kind(path: Path) -> str:
     return "line" if file_format(path) == "jsonl" else "row"
 
 
-def _check(
+def check_row(
     row: int, raw_id: object, raw_text: object, columns: Columns, seen: set[str], max_chars: int
 ) -> Row:
+    """Check one row: a :class:`GoodRow`, or a :class:`RowProblem` saying why it cannot
+    be scored (empty or duplicate id, missing, empty, non-UTF-8 or over-long text).
+    ``seen`` collects the ids checked so far."""
     note_id = "" if raw_id is None else str(raw_id).strip()
     if note_id.lower() == "nan" and not isinstance(raw_id, str):
         note_id = ""
@@ -220,7 +223,7 @@ def iter_checked_chunks(
             if isinstance(raw_text, RowProblem):
                 checked.append(raw_text)
             else:
-                checked.append(_check(row, raw_id, raw_text, columns, seen, max_chars))
+                checked.append(check_row(row, raw_id, raw_text, columns, seen, max_chars))
         any_rows = any_rows or bool(checked)
         yield checked
     if not any_rows:
