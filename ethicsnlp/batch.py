@@ -215,24 +215,44 @@ def _dask_scored_chunks(
             cluster.close()
 
 
+def _worker_pool(folder: str, n_process: int) -> Any:
+    """``n_process`` worker processes that score chunks.
+
+    On Linux the workers are forked after this process has loaded the model and
+    built the spaCy pipeline, so they start at once and share that memory
+    (copy-on-write); elsewhere (no safe ``fork``) they are loky processes that
+    each load the model once.
+    """
+    if sys.platform.startswith("linux"):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from ethicsnlp.nlp import get_nlp
+
+        cached_model(folder)
+        get_nlp()
+        return ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("fork"))
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=n_process)
+
+
 def _scored_chunks(
     chunks: Iterator[tuple[int, list[str], list[str]]], folder: str, batch_size: int, n_process: int
 ) -> Iterator[tuple[int, list[dict]]]:
-    """Score chunks in order; with ``n_process > 1`` several chunks at once in loky
-    worker processes (each loads the model once). At most ``2 * n_process`` chunks
-    are in flight, so memory stays flat; a new chunk is submitted as soon as the
-    oldest one is done, so no worker waits for the slowest of a batch."""
+    """Score chunks in order; with ``n_process > 1`` several chunks at once in worker
+    processes (see :func:`_worker_pool`). At most ``2 * n_process`` chunks are in
+    flight, so memory stays flat; a new chunk is submitted as soon as the oldest
+    one is done, so no worker waits for the slowest of a batch."""
     if n_process <= 1:
         for index, ids, texts in chunks:
             yield index, score_chunk(folder, ids, texts, batch_size)
         return
-    from joblib.externals.loky import get_reusable_executor
-
-    executor = get_reusable_executor(max_workers=n_process)
+    pool = _worker_pool(folder, n_process)
     pending: deque[tuple[int, Any]] = deque()
     try:
         for index, ids, texts in chunks:
-            pending.append((index, executor.submit(score_chunk, folder, ids, texts, batch_size)))
+            pending.append((index, pool.submit(score_chunk, folder, ids, texts, batch_size)))
             if len(pending) >= 2 * n_process:
                 oldest, future = pending.popleft()
                 yield oldest, future.result()
@@ -242,6 +262,8 @@ def _scored_chunks(
     finally:
         for _, future in pending:
             future.cancel()
+        if hasattr(pool, "shutdown") and sys.platform.startswith("linux"):
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def score_file(
