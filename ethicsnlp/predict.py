@@ -48,7 +48,7 @@ def sentence_views(
     # character offset of each token, and of the end of the text
     offsets = [*doc.to_array(IDX).tolist(), len(text)]
     trailing = doc.to_array(SPACY).tolist()
-    cues = _SentenceSpans(doc)
+    cues = DocCues(doc)  # a sentence scored alone sees only its own cues
     spans, rows = [], []
     for first, stop in sentence_bounds(doc):
         if not any(terms[first:stop]):
@@ -68,11 +68,6 @@ def sentence_views(
     for i, row in enumerate(rows):
         table[i] = row
     return spans, pd.DataFrame(table, columns=list(VIEW_COLUMNS))
-
-
-class _SentenceSpans(DocCues):
-    """The note's cue and handled spans with their context; ``counts(start, end)`` counts
-    those inside one sentence, so a sentence scored alone sees only its own cues."""
 
 
 class EthicsModel:
