@@ -262,7 +262,7 @@ def _scored_chunks(
     finally:
         for _, future in pending:
             future.cancel()
-        if hasattr(pool, "shutdown") and sys.platform.startswith("linux"):
+        if sys.platform.startswith("linux"):  # forked pool is ours; loky's is reused
             pool.shutdown(wait=True, cancel_futures=True)
 
 
