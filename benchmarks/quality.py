@@ -38,7 +38,7 @@ from ethicsnlp.grouping import note_groups
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.model import build_model
 from ethicsnlp.taxonomy import LABEL_IDS
-from ethicsnlp.train import concat_rows, cross_validate_views, fit_predict
+from ethicsnlp.train import cross_validate_views, fit_predict, with_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = [ROOT / "data/labelled/gold_train.jsonl", ROOT / "data/labelled/gold_dev.jsonl"]
@@ -126,10 +126,7 @@ def held_out_test(args: argparse.Namespace, analyzer: NoteAnalyzer) -> dict:
 
 def test_once(make, name: str, X, Y, groups, extra, test: dict) -> dict:
     """Train ``make()`` once on ``X`` (+ ``extra``) and score the held-out test notes."""
-    if extra is not None:
-        X = concat_rows(X, extra[0])
-        Y = np.vstack([Y, extra[1]])
-        groups = np.concatenate([groups, extra[2]])
+    X, Y, groups = with_extra(X, Y, groups, extra)
     X_test = test["views"] if name == "ethicsnlp" else test["texts"]
     started = time.perf_counter()
     proba, thresholds = fit_predict(make(), X, Y, groups, X_test)

@@ -59,6 +59,18 @@ def concat_rows(a: Any, b: Any) -> Any:
     return pd.concat([a, b], ignore_index=True) if isinstance(a, pd.DataFrame) else [*a, *b]
 
 
+def with_extra(
+    X: Any, Y: np.ndarray, groups: np.ndarray | None, extra: tuple | None
+) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """Training rows plus ``extra`` = ``(X_extra, Y_extra, groups_extra)`` (if any);
+    groups are kept only when both sides have them."""
+    if extra is None:
+        return X, Y, groups
+    if groups is not None and extra[2] is not None:
+        groups = np.concatenate([groups, extra[2]])
+    return concat_rows(X, extra[0]), np.vstack([Y, extra[1]]), groups
+
+
 def cross_validate_views(
     make_model,
     X: Any,
@@ -89,13 +101,12 @@ def cross_validate_views(
             len(train_idx),
             len(test_idx),
         )
-        X_train, Y_train = _take(X, train_idx), Y[train_idx]
-        g_train = groups[train_idx] if groups is not None else None
-        if extra is not None:
-            X_train = concat_rows(X_train, extra[0])
-            Y_train = np.vstack([Y_train, extra[1]])
-            if g_train is not None and extra[2] is not None:
-                g_train = np.concatenate([g_train, extra[2]])
+        X_train, Y_train, g_train = with_extra(
+            _take(X, train_idx),
+            Y[train_idx],
+            groups[train_idx] if groups is not None else None,
+            extra,
+        )
         proba[test_idx], fold_thresholds[test_idx] = fit_predict(
             make_model(), X_train, Y_train, g_train, _take(X, test_idx)
         )
