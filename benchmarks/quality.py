@@ -16,8 +16,11 @@ With ``--test``, there is no cross-validation: every model is trained once on th
 ``--eval`` and ``--extra`` files and scored on the ``--test`` files, e.g. notes
 from new settings written by other writers:
 
-    uv run python benchmarks/quality.py --extra data/labelled/new_settings_n1_n8.jsonl \
-        --test data/labelled/new_settings_n9_n13.jsonl
+    uv run python benchmarks/quality.py --extra data/labelled/new_settings_*.jsonl \
+        --test data/labelled/new_settings_n42_n48.jsonl
+
+A file given to ``--eval`` or ``--test`` is left out of ``--extra``, so a glob over
+all new files can be combined with one of them held out.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ from ethicsnlp.train import cross_validate_views, fit_predict, with_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = [ROOT / "data/labelled/gold_train.jsonl", ROOT / "data/labelled/gold_dev.jsonl"]
+
+
+def training_only(extra: list[Path], scored: list[Path]) -> list[Path]:
+    """The ``--extra`` files that are not also scored (``--eval`` or ``--test``), in order."""
+    held = {path.resolve() for path in scored}
+    return [path for path in extra if path.resolve() not in held]
 
 
 def project_model(seed: int, n_jobs: int) -> Pipeline:
@@ -213,6 +222,10 @@ def main() -> None:
     parser.add_argument("--output", "-o", type=Path, default=ROOT / "reports/quality.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    kept = training_only(args.extra, [*args.eval, *args.test])
+    for path in sorted(set(args.extra) - set(kept)):
+        logging.info("%s is scored, so it is not also used as extra training data", path)
+    args.extra = kept
     report = run(args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
