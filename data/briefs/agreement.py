@@ -1,6 +1,6 @@
 """Agreement between a writer's labels and a blind annotator's labels.
 
-Usage: python data/briefs/agreement.py WRITER.jsonl ANNOTATOR.jsonl [...pairs]
+Usage: uv run python data/briefs/agreement.py WRITER.jsonl ANNOTATOR.jsonl [...pairs]
 
 Prints exact label-set agreement, per-label agreement, and each disagreement (ids
 and labels only) for adjudication by the guide.

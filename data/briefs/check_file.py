@@ -1,6 +1,6 @@
 """Check one writer's JSONL file against the writing brief.
 
-Usage: python data/briefs/check_file.py FILE PREFIX
+Usage: uv run python data/briefs/check_file.py FILE PREFIX
 """
 
 from __future__ import annotations
@@ -9,18 +9,9 @@ import collections
 import json
 import sys
 
-LABELS = (
-    "dual_relationship",
-    "exploitation",
-    "boundary_violation",
-    "confidentiality_breach",
-    "imposing_beliefs",
-    "giving_advice",
-    "beyond_competence",
-    "harmful_practice",
-    "neglecting_risk",
-    "misrepresenting_qualifications",
-)
+from ethicsnlp.taxonomy import LABEL_IDS
+
+LABELS = LABEL_IDS
 FIELDS = ("note_id", "text", "labels", "style", "rationale")
 
 
