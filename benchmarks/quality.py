@@ -129,7 +129,6 @@ def held_out_test(args: argparse.Namespace, analyzer: NoteAnalyzer) -> dict:
         "views": analyzer.transform(texts),
         "texts": texts,
         "Y": label_matrix(frame),
-        "n_notes": len(frame),
     }
 
 

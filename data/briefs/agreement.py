@@ -14,7 +14,7 @@ import sys
 
 def read(path: str) -> dict[str, dict]:
     with open(path, encoding="utf-8") as handle:
-        return {row["note_id"]: row for row in map(json.loads, handle) if row}
+        return {row["note_id"]: row for row in map(json.loads, handle)}
 
 
 def main() -> None:

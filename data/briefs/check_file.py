@@ -11,7 +11,6 @@ import sys
 
 from ethicsnlp.taxonomy import LABEL_IDS
 
-LABELS = LABEL_IDS
 FIELDS = ("note_id", "text", "labels", "style", "rationale")
 
 
@@ -22,7 +21,7 @@ def problems(rows: list[dict], prefix: str) -> list[str]:
         found += [f"line {line}: missing {key}" for key in FIELDS if key not in row]
         if not str(row.get("note_id", "")).startswith(prefix + "-"):
             found.append(f"line {line}: id must start with {prefix}-")
-        unknown = [x for x in row.get("labels", []) if x not in LABELS]
+        unknown = [x for x in row.get("labels", []) if x not in LABEL_IDS]
         found += [f"line {line}: unknown label {x}" for x in unknown]
         if not str(row.get("text", "")).strip():
             found.append(f"line {line}: empty text")
@@ -45,11 +44,12 @@ def main() -> None:
         f"long (>=1200 chars) {sum(n >= 1200 for n in lengths)}; "
         f"fragments (<200) {sum(n < 200 for n in lengths)}"
     )
-    for label in LABELS:
+    for label in LABEL_IDS:
         print(f"  {label}: {counts[label]}")
     print("styles:", dict(collections.Counter(row["style"] for row in rows).most_common()))
     found = problems(rows, prefix)
-    print(*found, sep="\n")
+    for problem in found:
+        print(problem)
     print("problems:", len(found))
 
 
