@@ -5,7 +5,8 @@
 * ``marked``: lemma sequence in which negated, hypothetical and non-therapist
   (third-party) tokens carry a prefix (``neg_``, ``hyp_``, ``oth_``), so that
   "declined the friend request" and "accepted the friend request" give
-  different n-grams; ``</s>`` separates sentences;
+  different n-grams, and every token of a sentence that reports a refusal
+  ("..., and I turned that down") carries ``ref_``; ``</s>`` separates sentences;
 * ``raw``: the note text itself, for word and character n-grams that keep the
   writer's own spelling and shorthand;
 * ``cues``: counts of label cues by context (affirmed therapist, client, third
@@ -63,6 +64,8 @@ def marked_term(token) -> str | None:
         prefix += "neg_"
     if token._.actor == OTHER:
         prefix += "oth_"
+    if token._.refused:
+        prefix = "ref_" + prefix
     return prefix + term
 
 
@@ -84,7 +87,7 @@ def marked_terms(doc: Doc) -> list[str | None]:
         columns = {name: [default] * len(doc) for name, default in TOKEN_DEFAULTS.items()}
     terms: list[str | None] = []
     append = terms.append
-    for space, punct, num, lemma, lower, hyp, neg, actor in zip(
+    for space, punct, num, lemma, lower, hyp, neg, actor, refused in zip(
         spaces,
         puncts,
         nums,
@@ -93,6 +96,7 @@ def marked_terms(doc: Doc) -> list[str | None]:
         columns["hypothetical"],
         columns["negated"],
         columns["actor"],
+        columns["refused"],
         strict=True,
     ):
         if space or punct:
@@ -102,6 +106,8 @@ def marked_terms(doc: Doc) -> list[str | None]:
         if hyp or neg or actor == OTHER:
             prefix = ("hyp_" if hyp else "") + ("neg_" if neg else "")
             term = prefix + ("oth_" if actor == OTHER else "") + term
+        if refused:
+            term = "ref_" + term
         append(term)
     return terms
 

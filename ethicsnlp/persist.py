@@ -25,7 +25,10 @@ from ethicsnlp.errors import ModelError
 MODEL_FILE = "model.skops"
 CARD_FILE = "model_card.json"
 CHECKSUM_FILE = "checksums.sha256"
-FORMAT_VERSION = 1
+#: Bumped whenever the saved pipeline or the features the package computes for it change,
+#: so that a model trained on other features is refused instead of silently degraded.
+#: 2: sentences reporting a refusal give ``ref_`` terms in the context view.
+FORMAT_VERSION = 2
 
 PROJECT_TYPES = (
     "ethicsnlp.features.CompactTfidfVectorizer",

@@ -26,6 +26,7 @@ CRAFTED = [
     "Pt endorsed SI with plan; C-SSRS completed and safety plan updated with pt.\n"
     "Pt endorsed SI with plan; no safety plan was done. [CLIENT] met [THERAPIST] 2x.",
     "S: pt reports poor sleep\nO: affect flat\nP: f/u 2 wks\n- call PCP?",
+    "She offered to clean my flat for cash, and I turned that down. Budget reviewed.",
 ]
 
 
@@ -95,3 +96,13 @@ def test_views_of_a_doc_without_context():
     doc = get_nlp().make_doc("Client declined the request.")
     assert marked_terms(doc) == [marked_term(token) for token in doc]
     assert cue_counts(doc) == {}
+
+
+def test_refusal_sentence_terms_carry_their_own_prefix():
+    doc = get_nlp()("She offered to clean my flat for cash, and I turned that down. "
+                    "She offered to clean my flat for cash.")
+    first, second = marked_text(doc.sents).split(SENTENCE_BREAK)[:2]
+    assert first.split() and all(term.startswith("ref_") for term in first.split())
+    assert "ref_cash" in first and "cash" in second.split()
+    assert not any(term.startswith("ref_") for term in second.split())
+

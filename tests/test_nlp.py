@@ -88,6 +88,37 @@ def test_handled_appropriately_marked(nlp):
     assert handled and handled[0]._.negated
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She offered to clean my flat for cash, and I turned that down kindly.",
+        "She offered to lend me money for the repair, which I thanked her for and declined.",
+        "Attorney asked me to sign as LCSW; I said no and signed as LMSW.",
+        "Missed sessions on Tues and Thurs were not billed.",
+        "Her gift voucher was returned with a card.",
+        "Nothing was shared with the school.",
+    ],
+)
+def test_refusal_marks_its_whole_sentence(nlp, text):
+    doc = nlp(text + " We then reviewed her budget.")
+    sentences = list(doc.sents)
+    assert all(t._.refused for t in sentences[0])
+    assert not any(t._.refused for t in sentences[-1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I accepted her offer of the cottage for half-term.",
+        "Billed the insurer for both missed sessions.",
+        "Told her mother about the diagnosis; client said nobody at work knows.",
+        "Writer turned up late and shared the file with the school.",
+    ],
+)
+def test_no_refusal_marks_without_a_refusal(nlp, text):
+    assert not any(t._.refused for t in nlp(text))
+
+
 def test_empty_and_whitespace_text(nlp):
     assert len(nlp("")) == 0
     assert list(nlp("   \n ").sents)
@@ -110,10 +141,12 @@ def test_context_attributes_are_settable_and_survive_serialisation(nlp):
     from spacy.tokens import Doc
 
     doc = nlp("Writer declined the client's friend request on Facebook.")
-    values = [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in doc]
-    assert any(v[0] for v in values)
+    values = [(t._.negated, t._.hypothetical, t._.actor, t._.handled, t._.refused) for t in doc]
+    assert any(v[0] for v in values) and all(v[4] for v in values)
     copy = Doc(nlp.vocab).from_bytes(doc.to_bytes())
-    assert [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in copy] == values
+    assert [
+        (t._.negated, t._.hypothetical, t._.actor, t._.handled, t._.refused) for t in copy
+    ] == values
     assert [s._.negated for s in copy.spans["cues"]] == [s._.negated for s in doc.spans["cues"]]
     doc[0]._.actor = "other"
     doc[0]._.hypothetical = True
@@ -123,9 +156,8 @@ def test_context_attributes_are_settable_and_survive_serialisation(nlp):
 
 def test_context_defaults_without_the_component(nlp):
     doc = nlp.make_doc("Client declined.")
-    assert [(t._.negated, t._.hypothetical, t._.actor, t._.handled) for t in doc] == [
-        (False, False, "therapist", False)
-    ] * len(doc)
+    assert [(t._.negated, t._.hypothetical, t._.actor, t._.handled, t._.refused)
+            for t in doc] == [(False, False, "therapist", False, False)] * len(doc)
     assert not doc[0:2]._.negated and doc[0:2]._.actor == "therapist"
     doc[1]._.negated = True
     assert doc[1]._.negated and not doc[0]._.negated

@@ -9,11 +9,17 @@ The ``ethics_context`` component finds, from rule files shipped in
 * the **actor** of each clause: the therapist (or writer, the default subject of
   a note), the client, or a non-therapist third party (family, physician, pastor);
 * **handled** cues (safety plan, release signed, mandated report, referral,
-  consultation) in ``doc.spans["handled"]``.
+  consultation) in ``doc.spans["handled"]``;
+* **refusal sentences**: sentences that report an offer declined or turned down, a
+  gift returned, sessions not billed or information not shared (``Matcher`` patterns
+  in the rule file). Every token of such a sentence is marked ``refused``, because a
+  near-twin negative ("she offered to clean my flat for cash, and I turned that down")
+  uses the same words as the violation in a sentence whose refusal sits outside the
+  negation scope of any one clause.
 
 Token attributes: ``token._.negated``, ``token._.hypothetical``, ``token._.actor``,
-``token._.handled``. Span attributes (``doc.spans`` members): ``span._.negated``,
-``span._.hypothetical``, ``span._.actor``.
+``token._.handled``, ``token._.refused``. Span attributes (``doc.spans`` members):
+``span._.negated``, ``span._.hypothetical``, ``span._.actor``.
 
 The component stores its results once per doc, as one list per attribute indexed
 by token position (:func:`context_columns`); the extension attributes read from
@@ -28,7 +34,7 @@ from collections.abc import Callable, Iterable
 
 from spacy.attrs import IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
@@ -106,14 +112,16 @@ TOKEN_DEFAULTS: dict[str, object] = {
     "negated": False,
     "hypothetical": False,
     "handled": False,
+    "refused": False,
     "actor": THERAPIST,
 }
 
 
 def context_columns(doc: Doc) -> dict[str, list] | None:
     """The context results of ``doc``: ``{"negated": [bool], "hypothetical": [bool],
-    "actor": [str], "handled": [bool]}``, one entry per token, or ``None`` when the
-    ``ethics_context`` component has not run on ``doc`` (every token has the defaults).
+    "actor": [str], "handled": [bool], "refused": [bool]}``, one entry per token, or
+    ``None`` when the ``ethics_context`` component has not run on ``doc`` (every token has
+    the defaults).
 
     The lists are plain Python values so that ``Doc.to_bytes``/``DocBin`` keep them.
     """
@@ -222,6 +230,8 @@ class EthicsContext:
             self.actor_matcher.add(role, _pattern_docs(nlp, self.name, phrases))
         self.handled_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.handled_matcher.add("handled", _pattern_docs(nlp, self.name, rules["handled"]))
+        self.refusal_matcher = Matcher(nlp.vocab)
+        self.refusal_matcher.add("refusal", rules["refusals"]["patterns"])
         self._ready = True
 
     def __call__(self, doc: Doc) -> Doc:
@@ -235,6 +245,7 @@ class EthicsContext:
         self._mark_questions(orths, bounds, columns["hypothetical"])
         self._apply_modifiers(doc, lemmas, bounds, sent_starts, columns)
         self._assign_actors(doc, lemmas, spaces, bounds, columns["actor"])
+        self._mark_refusals(doc, bounds, sent_starts, columns["refused"])
         doc.user_data[CONTEXT_KEY] = columns
         doc.spans["cues"] = [
             Span(doc, start, end, label=match_id) for match_id, start, end in self.cue_matcher(doc)
@@ -268,6 +279,18 @@ class EthicsContext:
                     if last.endswith("?"):
                         hypothetical[start:end] = [True] * (end - start)
                     break
+
+    def _mark_refusals(
+        self,
+        doc: Doc,
+        bounds: list[tuple[int, int]],
+        sent_starts: list[int],
+        refused: list[bool],
+    ) -> None:
+        """Mark every token of the sentences holding a refusal pattern as ``refused``."""
+        for _, start, _end in self.refusal_matcher(doc):
+            sent_start, sent_end = bounds[bisect_right(sent_starts, start) - 1]
+            refused[sent_start:sent_end] = [True] * (sent_end - sent_start)
 
     def _apply_modifiers(
         self,
