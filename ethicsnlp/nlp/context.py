@@ -15,7 +15,9 @@ The ``ethics_context`` component finds, from rule files shipped in
   in the rule file). Every token of such a sentence is marked ``refused``, because a
   near-twin negative ("she offered to clean my flat for cash, and I turned that down")
   uses the same words as the violation in a sentence whose refusal sits outside the
-  negation scope of any one clause.
+  negation scope of any one clause. The phrases are matched on lower-case text with a
+  ``PhraseMatcher`` (a token ``Matcher`` with the same patterns cost a third of the
+  pipeline's time).
 
 Token attributes: ``token._.negated``, ``token._.hypothetical``, ``token._.actor``,
 ``token._.handled``, ``token._.refused``. Span attributes (``doc.spans`` members):
@@ -34,7 +36,7 @@ from collections.abc import Callable, Iterable
 
 from spacy.attrs import IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
@@ -230,8 +232,10 @@ class EthicsContext:
             self.actor_matcher.add(role, _pattern_docs(nlp, self.name, phrases))
         self.handled_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.handled_matcher.add("handled", _pattern_docs(nlp, self.name, rules["handled"]))
-        self.refusal_matcher = Matcher(nlp.vocab)
-        self.refusal_matcher.add("refusal", rules["refusals"]["patterns"])
+        self.refusal_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.refusal_matcher.add(
+            "refusal", [nlp.make_doc(phrase) for phrase in rules["refusals"]["phrases"]]
+        )
         self._ready = True
 
     def __call__(self, doc: Doc) -> Doc:
@@ -287,7 +291,7 @@ class EthicsContext:
         sent_starts: list[int],
         refused: list[bool],
     ) -> None:
-        """Mark every token of the sentences holding a refusal pattern as ``refused``."""
+        """Mark every token of the sentences holding a refusal phrase as ``refused``."""
         for _, start, _end in self.refusal_matcher(doc):
             sent_start, sent_end = bounds[bisect_right(sent_starts, start) - 1]
             refused[sent_start:sent_end] = [True] * (sent_end - sent_start)
