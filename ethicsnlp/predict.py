@@ -28,6 +28,7 @@ from ethicsnlp.nlp import get_nlp
 from ethicsnlp.nlp.sentences import sentence_bounds
 from ethicsnlp.paths import default_model_dir
 from ethicsnlp.persist import load_pipeline
+from ethicsnlp.scores import shown_score
 from ethicsnlp.taxonomy import LABEL_IDS
 from ethicsnlp.versions import library_versions
 
@@ -177,7 +178,7 @@ class EthicsModel:
                 "note_id": note_id,
                 "labels": [LABEL_IDS[j] for j in labels],
                 "scores": {
-                    label: round(float(p), 4) for label, p in zip(LABEL_IDS, row, strict=True)
+                    label: shown_score(p) for label, p in zip(LABEL_IDS, row, strict=True)
                 },
                 "evidence": found,
             }

@@ -40,6 +40,7 @@ import numpy as np
 
 from ethicsnlp.data import Columns, parse_label_list, read_notes, read_table
 from ethicsnlp.errors import DataError
+from ethicsnlp.scores import shown_score
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS
 
 logger = logging.getLogger(__name__)
@@ -313,8 +314,8 @@ def build_page_data(
                 "id": record["note_id"],
                 "text": text,
                 "flags": list(record["labels"]),
-                "scores": [round(float(s), 4) for s in scores],
-                "rank": round(float(rank), 4),
+                "scores": [shown_score(s) for s in scores],
+                "rank": shown_score(rank),
                 "evidence": evidence,
             }
         )

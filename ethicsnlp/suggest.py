@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, read_notes
 from ethicsnlp.predict import EthicsModel, load_model
+from ethicsnlp.scores import shown_score
 from ethicsnlp.taxonomy import LABEL_IDS
 
 SCORES_COLUMN = "model_scores"
@@ -100,7 +101,7 @@ def suggest_notes(
     for j, label in enumerate(LABEL_IDS):
         template[label] = flags[:, j]
     template[SCORES_COLUMN] = [
-        json.dumps({label: round(float(p), 4) for label, p in zip(LABEL_IDS, row, strict=True)})
+        json.dumps({label: shown_score(p) for label, p in zip(LABEL_IDS, row, strict=True)})
         for row in proba[picked]
     ]
     return template
