@@ -27,6 +27,7 @@ import pandas as pd
 from spacy.tokens import Doc
 
 from ethicsnlp.features import cue_state
+from ethicsnlp.nlp.context import context_columns
 from ethicsnlp.taxonomy import LABEL_IDS
 
 FP_CAUSES = (
@@ -41,8 +42,17 @@ FN_CAUSES = ("vocabulary not seen", "context over-applied", "weak signal")
 
 
 def _cue_summary(doc: Doc, label: str) -> list[dict]:
+    """The label's cues: character offsets, cue words, context state, and whether the
+    cue sits in a sentence that reports a refusal (``token._.refused``)."""
+    refused = (context_columns(doc) or {}).get("refused")
     return [
-        {"start": span.start_char, "end": span.end_char, "cue": span.text, "state": cue_state(span)}
+        {
+            "start": span.start_char,
+            "end": span.end_char,
+            "cue": span.text,
+            "state": cue_state(span),
+            "refused": bool(refused and any(refused[span.start : span.end])),
+        }
         for span in doc.spans.get("cues", [])
         if span.label_ == label
     ]
@@ -86,8 +96,8 @@ def analyse_errors(
     thresholds: np.ndarray | Sequence[float] | Sequence[np.ndarray],
 ) -> pd.DataFrame:
     """One row per error: note_id, label, kind (FP/FN), probability, threshold,
-    cause, and the label's cues with their context states (offsets, no text
-    beyond the cue words). ``thresholds`` may be one row per note (per-fold
+    cause, and the label's cues with their context states and refusal marks (offsets,
+    no text beyond the cue words). ``thresholds`` may be one row per note (per-fold
     thresholds of a cross-validation) or one value per label."""
     thresholds = np.asarray(thresholds, dtype=float)
     if thresholds.ndim == 1:

@@ -24,6 +24,22 @@ def test_false_positive_negation_missed():
     assert errors.loc[0, "cause"] == "negation missed"
 
 
+def test_cues_say_whether_they_sit_in_a_refusal_sentence():
+    errors = _case(
+        "Writer declined the client's friend request on Facebook.", "dual_relationship", True, []
+    )
+    cues = errors.loc[0, "cues"]
+    assert cues and all(c["refused"] for c in cues)
+    errors = _case(
+        "Writer accepted the friend request and they went to a party.",
+        "dual_relationship",
+        False,
+        ["dual_relationship"],
+    )
+    cues = errors.loc[0, "cues"]
+    assert cues and not any(c["refused"] for c in cues)
+
+
 def test_false_positive_actor_wrong():
     errors = _case(
         "Client's sister posted about her diagnosis on Facebook.",
