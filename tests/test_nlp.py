@@ -119,6 +119,14 @@ def test_no_refusal_marks_without_a_refusal(nlp, text):
     assert not any(t._.refused for t in nlp(text))
 
 
+def test_refusal_phrases_expand_their_combinations():
+    from ethicsnlp.nlp.context import refusal_phrases
+
+    rules = {"phrases": ["declined"], "combinations": [[["turned"], ["", "it"], ["down"]]]}
+    assert refusal_phrases(rules) == ["declined", "turned down", "turned it down"]
+    assert refusal_phrases({"phrases": ["declined"]}) == ["declined"]
+
+
 def test_empty_and_whitespace_text(nlp):
     assert len(nlp("")) == 0
     assert list(nlp("   \n ").sents)

@@ -11,8 +11,8 @@ The ``ethics_context`` component finds, from rule files shipped in
 * **handled** cues (safety plan, release signed, mandated report, referral,
   consultation) in ``doc.spans["handled"]``;
 * **refusal sentences**: sentences that report an offer declined or turned down, a
-  gift returned, sessions not billed or information not shared (``Matcher`` patterns
-  in the rule file). Every token of such a sentence is marked ``refused``, because a
+  gift returned, sessions not billed or information not shared (phrases and phrase
+  combinations in the rule file). Every token of such a sentence is marked ``refused``, because a
   near-twin negative ("she offered to clean my flat for cash, and I turned that down")
   uses the same words as the violation in a sentence whose refusal sits outside the
   negation scope of any one clause. The phrases are matched on lower-case text with a
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from itertools import product
 
 from spacy.attrs import IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
@@ -182,6 +183,17 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
+def refusal_phrases(rules: dict) -> list[str]:
+    """The refusal phrases of the rule file: its ``phrases`` plus every choice of one
+    entry per slot of each of its ``combinations`` (an empty entry leaves a slot out)."""
+    combined = (
+        " ".join(word for word in choice if word)
+        for slots in rules.get("combinations", [])
+        for choice in product(*slots)
+    )
+    return [*rules["phrases"], *combined]
+
+
 def _pattern_docs(nlp: Language, stop_at: str, phrases: Iterable[str]) -> list[Doc]:
     """Run ``phrases`` through the pipeline components that come before ``stop_at``."""
     docs = []
@@ -234,7 +246,7 @@ class EthicsContext:
         self.handled_matcher.add("handled", _pattern_docs(nlp, self.name, rules["handled"]))
         self.refusal_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.refusal_matcher.add(
-            "refusal", [nlp.make_doc(phrase) for phrase in rules["refusals"]["phrases"]]
+            "refusal", [nlp.make_doc(phrase) for phrase in refusal_phrases(rules["refusals"])]
         )
         self._ready = True
 
