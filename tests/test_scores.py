@@ -26,4 +26,3 @@ def test_shown_score_reaches_the_threshold_exactly_when_flagged(probability, thr
 
 def test_every_grid_threshold_is_shown_as_itself():
     assert [shown_score(t) for t in THRESHOLD_GRID.tolist()] == THRESHOLD_GRID.tolist()
-

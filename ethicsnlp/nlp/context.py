@@ -12,10 +12,10 @@ The ``ethics_context`` component finds, from rule files shipped in
   consultation) in ``doc.spans["handled"]``;
 * **refusal sentences**: sentences that report an offer declined or turned down, a
   gift returned, sessions not billed or information not shared (phrases and phrase
-  combinations in the rule file). Every token of such a sentence is marked ``refused``, because a
-  near-twin negative ("she offered to clean my flat for cash, and I turned that down")
-  uses the same words as the violation in a sentence whose refusal sits outside the
-  negation scope of any one clause. The phrases are matched on lower-case text with a
+  combinations in the rule file). Every token of such a sentence is marked
+  ``refused``, because a near-twin negative ("she offered to clean my flat for cash,
+  and I turned that down") uses the same words as the violation in a sentence whose
+  refusal sits outside the negation scope of any one clause. The phrases are matched on lower-case text with a
   ``PhraseMatcher`` (a token ``Matcher`` with the same patterns cost a third of the
   pipeline's time).
 
