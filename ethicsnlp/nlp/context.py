@@ -15,9 +15,9 @@ The ``ethics_context`` component finds, from rule files shipped in
   combinations in the rule file). Every token of such a sentence is marked
   ``refused``, because a near-twin negative ("she offered to clean my flat for cash,
   and I turned that down") uses the same words as the violation in a sentence whose
-  refusal sits outside the negation scope of any one clause. The phrases are matched on lower-case text with a
-  ``PhraseMatcher`` (a token ``Matcher`` with the same patterns cost a third of the
-  pipeline's time).
+  refusal sits outside the negation scope of any one clause. The phrases are matched
+  on lower-case text with a ``PhraseMatcher`` (a token ``Matcher`` with the same
+  patterns cost a third of the pipeline's time).
 
 Token attributes: ``token._.negated``, ``token._.hypothetical``, ``token._.actor``,
 ``token._.handled``, ``token._.refused``. Span attributes (``doc.spans`` members):
