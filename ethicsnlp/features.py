@@ -25,6 +25,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
+from itertools import accumulate, pairwise
 
 import numpy as np
 import pandas as pd
@@ -251,21 +252,27 @@ def doc_views(doc: Doc, text: str | None = None) -> tuple[str, str, dict[str, fl
 
 class CompactTfidfVectorizer(TfidfVectorizer):
     """``TfidfVectorizer`` whose saved state holds the vocabulary as one string plus
-    two integer arrays instead of a dict of hundreds of thousands of entries.
+    an array of term lengths instead of a dict of hundreds of thousands of entries.
 
     Behaviour is identical; a model file with it loads about ten times faster and
-    is several times smaller (skops writes a dict item by item).
+    is several times smaller (skops writes a dict item by item). The terms are
+    written in column order, so loading rebuilds the dict from the string without
+    the large temporary lists of positions and indices that raised peak memory.
+    Files from earlier versions, which also stored the column of each term, load
+    unchanged.
     """
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # a copy: never alter the live estimator
         vocabulary = state.pop("vocabulary_", None)
         if vocabulary is not None:
-            terms = list(vocabulary)
+            terms = sorted(vocabulary, key=vocabulary.__getitem__)
             state["vocabulary_text_"] = "".join(terms)
-            state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int64)
-            state["vocabulary_index_"] = np.fromiter(vocabulary.values(), dtype=np.int64,
-                                                     count=len(terms))
+            state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int32)
+            if any(vocabulary[t] != i for i, t in enumerate(terms)):  # columns with gaps
+                state["vocabulary_index_"] = np.array(
+                    [vocabulary[t] for t in terms], dtype=np.int64
+                )
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -274,10 +281,10 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         index = state.pop("vocabulary_index_", None)
         super().__setstate__(state)
         if text is not None:
-            ends = np.cumsum(lengths).tolist()
-            starts = [0, *ends[:-1]]
-            self.vocabulary_ = {text[a:b]: int(i) for a, b, i in
-                                zip(starts, ends, index.tolist(), strict=True)}
+            bounds = accumulate(lengths.tolist(), initial=0)
+            terms = (text[start:end] for start, end in pairwise(bounds))
+            columns = range(len(lengths)) if index is None else index.tolist()
+            self.vocabulary_ = dict(zip(terms, columns, strict=True))
 
 
 class NoteAnalyzer(TransformerMixin, BaseEstimator):

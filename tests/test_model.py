@@ -55,3 +55,31 @@ def test_single_class_label_is_refused(data):
     Y[:, 0] = 0
     with pytest.raises(ValueError, match="only one class"):
         ThresholdedMultiLabelClassifier(cv=3).fit(X, Y)
+
+
+def test_final_coefficients_are_32_bit_and_score_like_64_bit(data):
+    from sklearn.base import clone
+    from sklearn.svm import LinearSVC
+
+    from ethicsnlp.model import store_coefficients_in_32_bits
+
+    X, Y = data
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    assert all(est.coef_.dtype == np.float32 for est in clf.estimators_)
+    full = clone(LinearSVC(C=1.0, class_weight="balanced")).fit(X, Y[:, 0])
+    reference = full.decision_function(X)
+    small = store_coefficients_in_32_bits(full)
+    assert small.coef_.dtype == np.float32
+    scores = small.decision_function(X)
+    assert scores.dtype == np.float64
+    np.testing.assert_allclose(scores, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_estimator_without_coefficients_is_unchanged():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from ethicsnlp.model import store_coefficients_in_32_bits
+
+    tree = DecisionTreeClassifier()
+    assert store_coefficients_in_32_bits(tree) is tree
+    assert not hasattr(tree, "coef_")

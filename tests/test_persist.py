@@ -1,6 +1,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from ethicsnlp import load_model
@@ -89,6 +90,39 @@ def test_compact_vectorizer_round_trips_through_skops(tmp_path):
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert loaded.vocabulary_ == vec.vocabulary_
     assert (loaded.transform(texts) != vec.transform(texts)).nnz == 0
+
+
+def test_compact_vectorizer_state_is_terms_in_column_order():
+    from ethicsnlp.features import CompactTfidfVectorizer
+
+    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+    vec = CompactTfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    state = vec.__getstate__()
+    assert "vocabulary_index_" not in state  # sklearn's columns are 0..n-1: order says it
+    assert state["vocabulary_lengths_"].dtype == np.int32
+    ends = np.cumsum(state["vocabulary_lengths_"])
+    terms = [state["vocabulary_text_"][a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    assert terms == list(vec.get_feature_names_out())
+    assert hasattr(vec, "vocabulary_")  # the live estimator is not altered
+
+
+def test_compact_vectorizer_reads_the_earlier_state_with_columns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ethicsnlp.features import CompactTfidfVectorizer
+
+    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+    vec = CompactTfidfVectorizer().fit(texts)
+    state = dict(TfidfVectorizer.__getstate__(vec))  # the plain state, dict included
+    vocabulary = state.pop("vocabulary_")
+    terms = list(reversed(list(vocabulary)))  # any order, columns stored beside the terms
+    state["vocabulary_text_"] = "".join(terms)
+    state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int64)
+    state["vocabulary_index_"] = np.array([vocabulary[t] for t in terms], dtype=np.int64)
+    old = CompactTfidfVectorizer.__new__(CompactTfidfVectorizer)
+    old.__setstate__(state)
+    assert old.vocabulary_ == vec.vocabulary_
+    assert (old.transform(texts) != vec.transform(texts)).nnz == 0
 
 
 def test_saved_model_has_no_fit_only_state(tiny_model):
