@@ -94,18 +94,19 @@ def cross_validate_views(
     fold_thresholds = np.zeros(Y.shape, dtype=float)
     started = time.perf_counter()
     for k, (train_idx, test_idx) in enumerate(splits, start=1):
-        log.info(
-            "fold %d/%d: %d training notes, %d held out",
-            k,
-            len(splits),
-            len(train_idx),
-            len(test_idx),
-        )
         X_train, Y_train, g_train = with_extra(
             _take(X, train_idx),
             Y[train_idx],
             groups[train_idx] if groups is not None else None,
             extra,
+        )
+        log.info(
+            "fold %d/%d: %d training notes (%d of them training-only), %d held out",
+            k,
+            len(splits),
+            len(Y_train),
+            len(Y_train) - len(train_idx),
+            len(test_idx),
         )
         proba[test_idx], fold_thresholds[test_idx] = fit_predict(
             make_model(), X_train, Y_train, g_train, _take(X, test_idx)
