@@ -72,3 +72,24 @@ def test_sentence_views_match_the_sentence_spans():
     assert views["raw"].tolist() == [s.text.strip() for s in sents]
     assert views["marked"].tolist() == [marked_text([s]) for s in sents]
     assert views["cues"].tolist() == [cue_counts(Spans(s)) for s in sents]
+
+
+def test_passes_give_the_same_records_as_one_pass(tiny_model, sample_rows, monkeypatch):
+    import ethicsnlp.predict as predict_module
+
+    texts = [r["text"] for r in sample_rows[:20]]
+    ids = [r["note_id"] for r in sample_rows[:20]]
+    monkeypatch.setattr(predict_module, "NOTES_PER_PASS", 1000)
+    whole = tiny_model.predict(texts, ids)
+    calls = []
+    original = type(tiny_model)._predict_pass
+
+    def counted(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(predict_module, "NOTES_PER_PASS", 6)
+    monkeypatch.setattr(type(tiny_model), "_predict_pass", counted)
+    assert tiny_model.predict(texts, ids) == whole
+    assert calls == [6, 6, 6, 2]
+    assert any(record["labels"] for record in whole)  # evidence is compared too
