@@ -92,18 +92,38 @@ def test_compact_vectorizer_round_trips_through_skops(tmp_path):
     assert (loaded.transform(texts) != vec.transform(texts)).nnz == 0
 
 
-def test_compact_vectorizer_state_is_terms_in_column_order():
+def test_compact_vectorizer_state_lists_common_terms_first():
     from ethicsnlp.features import CompactTfidfVectorizer
 
     texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
     vec = CompactTfidfVectorizer(ngram_range=(1, 2)).fit(texts)
     state = vec.__getstate__()
-    assert "vocabulary_index_" not in state  # sklearn's columns are 0..n-1: order says it
     assert state["vocabulary_lengths_"].dtype == np.int32
+    assert state["vocabulary_index_"].dtype == np.int32
     ends = np.cumsum(state["vocabulary_lengths_"])
     terms = [state["vocabulary_text_"][a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    assert terms == list(vec.get_feature_names_out())
+    columns = state["vocabulary_index_"].tolist()
+    assert dict(zip(terms, columns, strict=True)) == vec.vocabulary_
+    assert terms[:2] == ["the", "writer"]  # in two of three notes: lowest idf, then column
+    assert np.all(np.diff(vec.idf_[columns]) >= 0)
     assert hasattr(vec, "vocabulary_")  # the live estimator is not altered
+
+
+def test_compact_vectorizer_reads_terms_in_column_order_without_columns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ethicsnlp.features import CompactTfidfVectorizer
+
+    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+    vec = CompactTfidfVectorizer().fit(texts)
+    state = dict(TfidfVectorizer.__getstate__(vec))
+    terms = list(vec.get_feature_names_out())
+    del state["vocabulary_"]
+    state["vocabulary_text_"] = "".join(terms)
+    state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int32)
+    loaded = CompactTfidfVectorizer.__new__(CompactTfidfVectorizer)
+    loaded.__setstate__(state)
+    assert loaded.vocabulary_ == vec.vocabulary_
 
 
 def test_compact_vectorizer_reads_the_earlier_state_with_columns():
