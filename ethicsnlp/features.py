@@ -270,7 +270,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         if vocabulary is not None:
             terms = list(vocabulary)
             columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
-            idf = getattr(getattr(self, "_tfidf", None), "idf_", None)
+            idf = getattr(self, "idf_", None)  # None without use_idf
             if idf is not None and len(idf) == len(terms):
                 order = np.lexsort((columns, np.asarray(idf)[columns]))  # common first
                 terms = [terms[i] for i in order.tolist()]
