@@ -58,7 +58,6 @@ def test_single_class_label_is_refused(data):
 
 
 def test_final_coefficients_are_32_bit_and_score_like_64_bit(data):
-    from sklearn.base import clone
     from sklearn.svm import LinearSVC
 
     from ethicsnlp.model import store_coefficients_in_32_bits
@@ -66,7 +65,7 @@ def test_final_coefficients_are_32_bit_and_score_like_64_bit(data):
     X, Y = data
     clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
     assert all(est.coef_.dtype == np.float32 for est in clf.estimators_)
-    full = clone(LinearSVC(C=1.0, class_weight="balanced")).fit(X, Y[:, 0])
+    full = LinearSVC(C=1.0, class_weight="balanced").fit(X, Y[:, 0])
     reference = full.decision_function(X)
     small = store_coefficients_in_32_bits(full)
     assert small.coef_.dtype == np.float32
