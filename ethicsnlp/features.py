@@ -330,7 +330,7 @@ def build_features(
     *,
     word_ngrams: tuple[int, int] = (1, 2),
     context_ngrams: tuple[int, int] = (1, 3),
-    char_ngrams: tuple[int, int] = (2, 5),
+    char_ngrams: tuple[int, int] = (2, 6),
     min_df: int = 2,
     weights: dict[str, float] | None = None,
 ) -> ColumnTransformer:
