@@ -275,13 +275,20 @@ class CompactTfidfVectorizer(TfidfVectorizer):
                 order = np.lexsort((columns, np.asarray(idf)[columns]))  # common first
                 terms = [terms[i] for i in order.tolist()]
                 columns = columns[order]
-            state["vocabulary_text_"] = "".join(terms)
+            # UTF-8 bytes in an array, so skops writes them as a binary member instead
+            # of a string inside its JSON schema (which raised the loading peak)
+            encoded = "".join(terms).encode("utf-8")
+            state["vocabulary_utf8_"] = np.frombuffer(encoded, dtype=np.uint8)
             state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int32)
             state["vocabulary_index_"] = columns.astype(np.int32)
         return state
 
     def __setstate__(self, state: dict) -> None:
         text = state.pop("vocabulary_text_", None)
+        encoded = state.pop("vocabulary_utf8_", None)
+        if encoded is not None:
+            text = encoded.tobytes().decode("utf-8")
+            del encoded
         lengths = state.pop("vocabulary_lengths_", None)
         index = state.pop("vocabulary_index_", None)
         super().__setstate__(state)

@@ -21,6 +21,7 @@ from typing import Any
 import skops.io as sio
 
 from ethicsnlp.errors import ModelError
+from ethicsnlp.memory import release_freed_memory
 
 MODEL_FILE = "model.skops"
 CARD_FILE = "model_card.json"
@@ -158,6 +159,7 @@ def load_pipeline(folder: str | Path, current_versions: dict[str, str]) -> tuple
         raise ModelError(
             f"{model_path}: not a readable skops file ({type(exc).__name__})"
         ) from None
+    release_freed_memory()  # the schema just read, before the load reads it again
     refused = [name for name in untrusted if not is_allowed_type(name)]
     if refused:
         raise ModelError(
@@ -168,4 +170,5 @@ def load_pipeline(folder: str | Path, current_versions: dict[str, str]) -> tuple
         pipeline = sio.load(model_path, trusted=untrusted)
     except Exception as exc:
         raise ModelError(f"{model_path}: cannot load ({type(exc).__name__})") from None
+    release_freed_memory()  # the load's temporary state, about 80 MB
     return pipeline, card

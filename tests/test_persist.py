@@ -92,16 +92,29 @@ def test_compact_vectorizer_round_trips_through_skops(tmp_path):
     assert (loaded.transform(texts) != vec.transform(texts)).nnz == 0
 
 
-def test_compact_vectorizer_state_lists_common_terms_first():
+TEXTS = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+
+
+def _fitted_compact(**params):
     from ethicsnlp.features import CompactTfidfVectorizer
 
-    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
-    vec = CompactTfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+    return CompactTfidfVectorizer(**params).fit(TEXTS)
+
+
+def _terms_from_state(state: dict) -> list[str]:
+    text = state["vocabulary_utf8_"].tobytes().decode("utf-8")
+    ends = np.cumsum(state["vocabulary_lengths_"]).tolist()
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def test_compact_vectorizer_state_lists_common_terms_first():
+    vec = _fitted_compact(ngram_range=(1, 2))
     state = vec.__getstate__()
     assert state["vocabulary_lengths_"].dtype == np.int32
     assert state["vocabulary_index_"].dtype == np.int32
-    ends = np.cumsum(state["vocabulary_lengths_"])
-    terms = [state["vocabulary_text_"][a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    assert state["vocabulary_utf8_"].dtype == np.uint8  # binary, kept out of skops' JSON
+    assert not any(isinstance(value, str) and len(value) > 100 for value in state.values())
+    terms = _terms_from_state(state)
     columns = state["vocabulary_index_"].tolist()
     assert dict(zip(terms, columns, strict=True)) == vec.vocabulary_
     assert terms[:2] == ["the", "writer"]  # in two of three notes: lowest idf, then column
@@ -109,40 +122,50 @@ def test_compact_vectorizer_state_lists_common_terms_first():
     assert hasattr(vec, "vocabulary_")  # the live estimator is not altered
 
 
-def test_compact_vectorizer_reads_terms_in_column_order_without_columns():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def test_compact_vectorizer_round_trips_non_ascii_terms():
     from ethicsnlp.features import CompactTfidfVectorizer
 
-    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
-    vec = CompactTfidfVectorizer().fit(texts)
-    state = dict(TfidfVectorizer.__getstate__(vec))
-    terms = list(vec.get_feature_names_out())
+    texts = ["café visit after the séance", "naïve offer; 50€ gift", "client said no"]
+    vec = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(texts)
+    loaded = CompactTfidfVectorizer.__new__(CompactTfidfVectorizer)
+    loaded.__setstate__(vec.__getstate__())
+    assert loaded.vocabulary_ == vec.vocabulary_
+    assert "é" in loaded.vocabulary_ and "€" in loaded.vocabulary_
+
+
+def _earlier_state(vec, terms: list[str], columns: list[int] | None) -> dict:
+    """The state as files saved before the UTF-8 array wrote it: terms as one string."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    state = dict(TfidfVectorizer.__getstate__(vec))  # the plain state, dict included
     del state["vocabulary_"]
     state["vocabulary_text_"] = "".join(terms)
-    state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int32)
+    state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int64)
+    if columns is not None:
+        state["vocabulary_index_"] = np.array(columns, dtype=np.int64)
+    return state
+
+
+def test_compact_vectorizer_reads_terms_in_column_order_without_columns():
+    from ethicsnlp.features import CompactTfidfVectorizer
+
+    vec = _fitted_compact()
+    state = _earlier_state(vec, list(vec.get_feature_names_out()), None)
     loaded = CompactTfidfVectorizer.__new__(CompactTfidfVectorizer)
     loaded.__setstate__(state)
     assert loaded.vocabulary_ == vec.vocabulary_
 
 
 def test_compact_vectorizer_reads_the_earlier_state_with_columns():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     from ethicsnlp.features import CompactTfidfVectorizer
 
-    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
-    vec = CompactTfidfVectorizer().fit(texts)
-    state = dict(TfidfVectorizer.__getstate__(vec))  # the plain state, dict included
-    vocabulary = state.pop("vocabulary_")
-    terms = list(reversed(list(vocabulary)))  # any order, columns stored beside the terms
-    state["vocabulary_text_"] = "".join(terms)
-    state["vocabulary_lengths_"] = np.array([len(t) for t in terms], dtype=np.int64)
-    state["vocabulary_index_"] = np.array([vocabulary[t] for t in terms], dtype=np.int64)
+    vec = _fitted_compact()
+    terms = list(reversed(list(vec.vocabulary_)))  # any order, columns stored beside
+    state = _earlier_state(vec, terms, [vec.vocabulary_[t] for t in terms])
     old = CompactTfidfVectorizer.__new__(CompactTfidfVectorizer)
     old.__setstate__(state)
     assert old.vocabulary_ == vec.vocabulary_
-    assert (old.transform(texts) != vec.transform(texts)).nnz == 0
+    assert (old.transform(TEXTS) != vec.transform(TEXTS)).nnz == 0
 
 
 def test_saved_model_has_no_fit_only_state(tiny_model):
