@@ -251,9 +251,9 @@ def doc_views(doc: Doc, text: str | None = None) -> tuple[str, str, dict[str, fl
 
 
 class CompactTfidfVectorizer(TfidfVectorizer):
-    """``TfidfVectorizer`` whose saved state holds the vocabulary as one string plus
-    two integer arrays (term lengths and columns) instead of a dict of hundreds of
-    thousands of entries.
+    """``TfidfVectorizer`` whose saved state holds the vocabulary as one UTF-8 byte
+    array plus two integer arrays (term lengths and columns) instead of a dict of
+    hundreds of thousands of entries.
 
     Behaviour is identical; a model file with it loads about ten times faster and
     is several times smaller (skops writes a dict item by item). Terms are written
@@ -261,7 +261,8 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     rebuilt on loading keeps lookups of common n-grams close together in memory: a
     dict rebuilt in column (alphabetical) order scored about 13% slower. The rebuild
     streams the term slices instead of building lists of positions, which had raised
-    peak memory. Files that hold the terms in column order without columns load too.
+    peak memory. Files that hold the terms as one string (earlier releases), or in
+    column order without columns, load too.
     """
 
     def __getstate__(self) -> dict:
