@@ -159,7 +159,6 @@ def load_pipeline(folder: str | Path, current_versions: dict[str, str]) -> tuple
         raise ModelError(
             f"{model_path}: not a readable skops file ({type(exc).__name__})"
         ) from None
-    release_freed_memory()  # the schema just read, before the load reads it again
     refused = [name for name in untrusted if not is_allowed_type(name)]
     if refused:
         raise ModelError(

@@ -78,21 +78,20 @@ def test_allow_list():
     assert not is_allowed_type("builtins.eval")
 
 
+TEXTS = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+
+
 def test_compact_vectorizer_round_trips_through_skops(tmp_path):
     import skops.io as sio
 
     from ethicsnlp.features import CompactTfidfVectorizer
 
-    texts = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
-    vec = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts)
+    vec = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(TEXTS)
     path = tmp_path / "v.skops"
     sio.dump(vec, path)
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert loaded.vocabulary_ == vec.vocabulary_
-    assert (loaded.transform(texts) != vec.transform(texts)).nnz == 0
-
-
-TEXTS = ["writer declined the gift", "writer accepted the loan", "client denies SI"]
+    assert (loaded.transform(TEXTS) != vec.transform(TEXTS)).nnz == 0
 
 
 def _fitted_compact(**params):
