@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - older scikit-learn: matrices only
 SENTENCE_BREAK = "</s>"
 VIEW_COLUMNS = ("marked", "raw", "cues")
 #: Distinct words whose character n-gram columns a fitted ``char_wb`` vectorizer keeps.
-WORD_CACHE_LIMIT = 100_000
+WORD_CACHE_LIMIT = 50_000
 
 
 def token_term(token) -> str | None:
@@ -264,6 +264,18 @@ def _concatenate(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
 
 
+def _sum_by_column(columns: list[np.ndarray], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct columns of one note and their counts, from each distinct
+    word's n-gram columns (``columns``) and how often the word occurs (``counts``)."""
+    if not columns:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    every = np.concatenate(columns)
+    weights = np.repeat(np.asarray(counts, dtype=np.int32), [len(c) for c in columns])
+    distinct, position = np.unique(every, return_inverse=True)
+    summed = np.bincount(position, weights=weights, minlength=len(distinct))
+    return distinct, summed.astype(np.int32)
+
+
 class CompactTfidfVectorizer(TfidfVectorizer):
     """``TfidfVectorizer`` whose saved state holds the vocabulary as one UTF-8 byte
     array plus two integer arrays (term lengths and columns) instead of a dict of
@@ -295,32 +307,29 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         lookup = self.vocabulary_.get
         decode, preprocess = self.decode, self.build_preprocessor()
         white_spaces, word_ngrams = self._white_spaces, self._char_wb_ngrams
-        columns: list[np.ndarray] = []  # one array per distinct word of each note
-        counts: list[int] = []  # how often that word occurs in the note
-        words_per_note: list[int] = []
+        indices: list[np.ndarray] = []  # per note: its sorted distinct columns
+        values: list[np.ndarray] = []  # per note: their counts
         for doc in raw_documents:
             words = Counter(white_spaces.sub(" ", preprocess(decode(doc))).split())
             if len(cache) + len(words) > WORD_CACHE_LIMIT:
                 cache.clear()
-            for word, count in words.items():
-                found = cache.get(word)
-                if found is None:
+            found = []
+            for word in words:
+                columns = cache.get(word)
+                if columns is None:
                     hits = [c for c in map(lookup, word_ngrams(word)) if c is not None]
-                    found = cache[word] = np.array(hits, dtype=np.int32)
-                columns.append(found)
-                counts.append(count)
-            words_per_note.append(len(words))
-        lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
-        notes = np.repeat(np.arange(len(words_per_note), dtype=np.int32), words_per_note)
+                    columns = cache[word] = np.array(hits, dtype=np.int32)
+                found.append(columns)
+            note_columns, note_counts = _sum_by_column(found, list(words.values()))
+            indices.append(note_columns)
+            values.append(note_counts)
+        indptr = np.zeros(len(indices) + 1, dtype=np.int64)
+        np.cumsum([len(i) for i in indices], out=indptr[1:])
         X = sp.csr_matrix(
-            (
-                np.repeat(np.asarray(counts, dtype=np.int32), lengths),
-                (np.repeat(notes, lengths), _concatenate(columns)),
-            ),
-            shape=(len(words_per_note), len(self.vocabulary_)),
+            (_concatenate(values), _concatenate(indices), indptr),
+            shape=(len(indices), len(self.vocabulary_)),
             dtype=self.dtype,
-        )  # an n-gram found in several words of a note is summed
-        X.sort_indices()
+        )
         return self.vocabulary_, _align_sparse(X)
 
     def _word_cacheable(self) -> bool:
