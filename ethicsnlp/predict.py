@@ -49,6 +49,23 @@ def sentence_views(
     sentence scored alone keeps the context the note gave it. ``text`` is the
     string ``doc`` was made from, when known (saves rebuilding ``doc.text``).
     """
+    spans, rows = sentence_rows(doc, text)
+    return spans, views_frame(rows)
+
+
+def views_frame(rows: Sequence[tuple]) -> pd.DataFrame:
+    """A DataFrame of feature views (columns :data:`VIEW_COLUMNS`) from row tuples."""
+    # one object array is faster for pandas than inferring from tuples; same frame and dtypes
+    table = np.empty((len(rows), len(VIEW_COLUMNS)), dtype=object)
+    for i, row in enumerate(rows):
+        table[i] = row
+    return pd.DataFrame(table, columns=list(VIEW_COLUMNS))
+
+
+def sentence_rows(
+    doc: Doc, text: str | None = None
+) -> tuple[list[tuple[int, int]], list[tuple[str, str, dict[str, float]]]]:
+    """As :func:`sentence_views`, with the views as row tuples instead of a DataFrame."""
     terms = marked_terms(doc)
     text = doc.text if text is None else text
     # character offset of each token, and of the end of the text
@@ -69,11 +86,7 @@ def sentence_views(
         rows.append(
             (join_marked(terms, [(first, stop)]), text[start:end], cues.counts(first, stop))
         )
-    # one object array is faster for pandas than inferring from tuples; same frame and dtypes
-    table = np.empty((len(rows), len(VIEW_COLUMNS)), dtype=object)
-    for i, row in enumerate(rows):
-        table[i] = row
-    return spans, pd.DataFrame(table, columns=list(VIEW_COLUMNS))
+    return spans, rows
 
 
 class EthicsModel:
@@ -122,13 +135,15 @@ class EthicsModel:
         results: list[dict[str, list[dict]]] = [{} for _ in docs]
         texts = [doc.text for doc in docs] if texts is None else texts
         pending = []
+        every_row: list[tuple] = []  # all sentences of all flagged notes: one frame
         for i, (doc, labels) in enumerate(zip(docs, flagged, strict=True)):
             if labels:
-                spans, views = sentence_views(doc, texts[i])
-                pending.append((i, spans, views))
+                spans, rows = sentence_rows(doc, texts[i])
+                pending.append((i, spans, rows))
+                every_row += rows
         if not pending:
             return results
-        all_views = pd.concat([views for _, _, views in pending], ignore_index=True)
+        all_views = views_frame(every_row)
         proba_all = (
             self._proba_from_views(all_views) if len(all_views) else np.zeros((0, len(LABEL_IDS)))
         )

@@ -184,3 +184,31 @@ def test_bulk_lemmatizer_matches_spacy_lookup_lemmatizer(sample_rows):
         doc = ours.make_doc(row["text"])
         expected = [t.lemma_ for t in with_spacy.get_pipe("lemmatizer")(ours.make_doc(row["text"]))]
         assert [t.lemma_ for t in ours.get_pipe("lemmatizer")(doc)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one",
+        "  leading and trailing  ",
+        "[CLIENT] met [THERAPIST_2]\n\non [DATE].  Tabs\there, no-break\u00a0space.",
+        "unclosed [ bracket and a] stray one",
+        "ÉCOLE naïve café — “quoted” text…",
+    ],
+)
+def test_words_and_spaces_rebuild_the_text(text):
+    import spacy
+
+    from ethicsnlp.nlp.normalize import _words_and_spaces
+
+    doc = spacy.blank("en")(text)
+    words, spaces = _words_and_spaces(doc)
+    assert "".join(w + " " * s for w, s in zip(words, spaces, strict=True)) == doc.text == text
+
+
+def test_placeholders_merge_beside_newlines_and_punctuation(nlp):
+    doc = nlp("Met [CLIENT].\n[THERAPIST_2] wrote (see [DATE]) and [a] [")
+    tokens = [t.text for t in doc]
+    assert {"[CLIENT]", "[THERAPIST_2]", "[DATE]", "[a]"} <= set(tokens)
+    assert doc.text == "Met [CLIENT].\n[THERAPIST_2] wrote (see [DATE]) and [a] ["

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from spacy.attrs import LEMMA, LOWER, NORM, ORTH
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -52,8 +52,14 @@ def _placeholder_term(inner: str, table: dict[str, str]) -> str:
 @Language.component("placeholder_merger")
 def placeholder_merger(doc: Doc) -> Doc:
     """spaCy component: merge ``[CLIENT]``-style placeholders into single tokens."""
+    if len(doc) == 0:
+        return doc
+    words, spaces = _words_and_spaces(doc)
+    if not any("[" in word for word in words):
+        return doc
+    text = "".join([w + " " if space else w for w, space in zip(words, spaces, strict=True)])
     spans = []
-    for match in PLACEHOLDER.finditer(doc.text):
+    for match in PLACEHOLDER.finditer(text):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is not None and len(span) > 1:
             spans.append(span)
@@ -63,6 +69,15 @@ def placeholder_merger(doc: Doc) -> Doc:
             for span in spans:
                 retokenizer.merge(span)
     return doc
+
+
+def _words_and_spaces(doc: Doc) -> tuple[list[str], list[int]]:
+    """Each token's text and whether a space follows it, read from the token arrays
+    (``doc.text`` builds a Token object per token, which cost more than the rest of
+    :func:`placeholder_merger`)."""
+    strings = doc.vocab.strings
+    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
+    return [strings[orth] for orth in orths], spaces
 
 
 def _non_overlapping(spans: list) -> list:
