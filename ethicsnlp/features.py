@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - older scikit-learn: matrices only
 SENTENCE_BREAK = "</s>"
 VIEW_COLUMNS = ("marked", "raw", "cues")
 #: Distinct words whose character n-gram columns a fitted ``char_wb`` vectorizer keeps.
-WORD_CACHE_LIMIT = 50_000
+WORD_CACHE_LIMIT = 20_000
 
 
 def token_term(token) -> str | None:
