@@ -1,10 +1,13 @@
 """``CompactTfidfVectorizer``'s word-cached ``char_wb`` counting gives scikit-learn's
 matrix exactly, stays bounded, and never saves the words it has seen."""
 
+import io
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
+import skops.io
 from sklearn.feature_extraction.text import CountVectorizer
 
 import ethicsnlp.features as features
@@ -82,6 +85,8 @@ def test_scored_words_are_never_saved():
     state = vectorizer.__getstate__()
     assert "_word_columns" not in state
     assert b"zebrasecret7731" not in pickle.dumps(vectorizer)
+    saved = zipfile.ZipFile(io.BytesIO(skops.io.dumps(vectorizer)))  # the model format
+    assert not any(b"zebrasecret7731" in saved.read(name) for name in saved.namelist())
     assert "_word_columns" in vectorizer.__dict__  # saving leaves the live cache alone
 
 
