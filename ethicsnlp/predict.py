@@ -23,7 +23,7 @@ from spacy.attrs import IDX, SPACY
 from spacy.tokens import Doc
 
 from ethicsnlp.errors import DataError
-from ethicsnlp.features import VIEW_COLUMNS, DocCues, doc_views, join_marked, marked_terms
+from ethicsnlp.features import DocCues, doc_views, join_marked, marked_terms, views_frame
 from ethicsnlp.nlp import get_nlp
 from ethicsnlp.nlp.sentences import sentence_bounds
 from ethicsnlp.paths import default_model_dir
@@ -51,15 +51,6 @@ def sentence_views(
     """
     spans, rows = sentence_rows(doc, text)
     return spans, views_frame(rows)
-
-
-def views_frame(rows: Sequence[tuple]) -> pd.DataFrame:
-    """A DataFrame of feature views (columns :data:`VIEW_COLUMNS`) from row tuples."""
-    # one object array is faster for pandas than inferring from tuples; same frame and dtypes
-    table = np.empty((len(rows), len(VIEW_COLUMNS)), dtype=object)
-    for i, row in enumerate(rows):
-        table[i] = row
-    return pd.DataFrame(table, columns=list(VIEW_COLUMNS))
 
 
 def sentence_rows(
@@ -139,7 +130,7 @@ class EthicsModel:
         for i, (doc, labels) in enumerate(zip(docs, flagged, strict=True)):
             if labels:
                 spans, rows = sentence_rows(doc, texts[i])
-                pending.append((i, spans, rows))
+                pending.append((i, spans))
                 every_row += rows
         if not pending:
             return results
@@ -148,7 +139,7 @@ class EthicsModel:
             self._proba_from_views(all_views) if len(all_views) else np.zeros((0, len(LABEL_IDS)))
         )
         offset = 0
-        for i, spans, _ in pending:
+        for i, spans in pending:
             proba = proba_all[offset : offset + len(spans)]
             offset += len(spans)
             text = texts[i]
@@ -192,9 +183,8 @@ class EthicsModel:
     def _predict_pass(self, texts: list[str], ids: list[str], batch_size: int) -> list[dict]:
         """Records for one pass of at most ``NOTES_PER_PASS`` notes."""
         docs = self._docs(texts, batch_size)
-        views = pd.DataFrame(
-            [doc_views(doc, text) for doc, text in zip(docs, texts, strict=True)],
-            columns=list(VIEW_COLUMNS),
+        views = views_frame(
+            [doc_views(doc, text) for doc, text in zip(docs, texts, strict=True)]
         )
         proba = self._proba_from_views(views) if len(docs) else np.zeros((0, len(LABEL_IDS)))
         flagged = [
