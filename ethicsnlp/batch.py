@@ -187,7 +187,13 @@ def _dask_scored_chunks(
         ) from None
     cluster = None
     if scheduler:
-        client = Client(scheduler, timeout="30s")
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise DataError(
+                f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}); "
+                "check the address and that the scheduler is running"
+            ) from None
     else:
         cluster = LocalCluster(
             n_workers=n_process,
@@ -266,6 +272,20 @@ def _scored_chunks(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _refuse_overwriting_input(input_path: Path, output: Path, errors_path: Path) -> None:
+    """A :class:`DataError` when the output or errors file would replace the notes
+    being read (``predict notes.csv -o notes.csv``): the notes would be lost."""
+    source = input_path.resolve()
+    for name, target in (("output", output), ("errors file", errors_path)):
+        if target.resolve() == source:
+            raise DataError(
+                f"the {name} would overwrite the notes being read; choose another path",
+                path=input_path,
+            )
+    if output.resolve() == errors_path.resolve():
+        raise DataError(f"the errors file and the output are the same file ({output})")
+
+
 def score_file(
     input_path: str | Path,
     output: str | Path,
@@ -307,6 +327,7 @@ def score_file(
     errors_path = (
         Path(errors_file) if errors_file else output.with_name(output.name + ".errors.csv")
     )
+    _refuse_overwriting_input(input_path, output, errors_path)
     parts_dir = output.with_name(output.name + ".parts")
     options = {
         "chunk_size": chunk_size,
@@ -440,6 +461,14 @@ def score_file(
         summary.errors_file = str(errors_path)
     elif errors_path.exists():
         errors_path.unlink()
+    if summary.rows_written == 0:
+        shutil.rmtree(parts_dir)
+        raise DataError(
+            f"none of the {summary.rows_reported} rows could be scored, so no output was "
+            f"written; every row is listed in {errors_path} (most common reason: "
+            f"{reasons.most_common(1)[0][0]})",
+            path=input_path,
+        )
     _join_parts(parts, output, kind)
     shutil.rmtree(parts_dir)
     summary.error_reasons = dict(reasons)

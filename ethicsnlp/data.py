@@ -11,7 +11,6 @@ the column. Messages never contain note text.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -22,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ethicsnlp.errors import DataError
+from ethicsnlp.csv_records import field_count_problem, iter_csv_records, shown_column_names
+from ethicsnlp.errors import DataError, shown_id
 from ethicsnlp.taxonomy import LABEL_IDS
 
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -74,25 +74,62 @@ def _decode_utf8(raw: bytes, path: Path, row_kind: str, header_lines: int = 0) -
         ) from None
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
+def _read_csv(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
     raw = path.read_bytes()
     text = _decode_utf8(raw, path, "row", header_lines=1)
     if not text.strip():
         raise DataError("the file is empty (no header row)", path=path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], engine="python"
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        detail = str(exc).split(".")[0]
-        raise DataError(f"malformed CSV ({detail})", path=path) from None
-    rows = list(range(1, len(frame) + 1))
+    header, records = iter_csv_records(io.StringIO(text, newline=""), path)
+    for name in (columns.id, columns.text):
+        if header.count(name) > 1:
+            raise DataError(
+                f"column {name!r} appears {header.count(name)} times in the header", path=path
+            )
+    needed = 1 + max(
+        (header.index(name) for name in (columns.id, columns.text) if name in header), default=0
+    )
+    width = len(header)
+    rows: list[int] = []
+    values: list[list[str | None]] = []
+    for record in records:
+        problem = field_count_problem(record, width, needed)
+        if problem:
+            raise DataError(problem, path=path, row=record.row)
+        rows.append(record.row)
+        values.append(record.fields + [None] * (width - len(record.fields)))
+    frame = pd.DataFrame(values, columns=_unique_names(header), dtype=object)
     return frame, rows
 
 
-def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
+def _unique_names(header: list[str]) -> list[str]:
+    """Column names made unique the way pandas does (``x``, ``x.1``, ``x.2``)."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(name if count == 0 else f"{name}.{count}")
+    return names
+
+
+JSON_ARRAY_HINT = (
+    "the file is one JSON array; ethicsnlp reads JSON Lines (one JSON object per line, "
+    "saved as .jsonl)"
+)
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """A message for a line that is not valid JSON: the column and the parser's
+    reason, never the line's content."""
+    reason = exc.msg.removesuffix(" at").rstrip(":").lower()
+    return f"malformed JSON at column {exc.colno} ({reason})"
+
+
+def _read_jsonl(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
     raw = path.read_bytes()
     text = _decode_utf8(raw, path, "line")
+    if text.lstrip().startswith("["):
+        raise DataError(JSON_ARRAY_HINT, path=path)
     records: list[dict] = []
     lines: list[int] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -101,12 +138,7 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(
-                f"malformed JSON ({exc.msg} at character {exc.pos})",
-                path=path,
-                row=number,
-                row_kind="line",
-            ) from None
+            raise DataError(json_problem(exc), path=path, row=number, row_kind="line") from None
         if not isinstance(record, dict):
             raise DataError(
                 f"each line must be a JSON object, found {type(record).__name__}",
@@ -116,6 +148,12 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, list[int]]:
             )
         records.append(record)
         lines.append(number)
+    for name in (columns.id, columns.text):
+        missing = [line for line, record in zip(lines, records, strict=True) if name not in record]
+        if missing and len(missing) < len(records):  # absent everywhere: a missing column
+            raise DataError(
+                f"no {name!r} field", path=path, row=missing[0], row_kind="line", column=name
+            )
     return pd.DataFrame.from_records(records) if records else pd.DataFrame(), lines
 
 
@@ -151,9 +189,9 @@ def read_table(
         raise DataError("no such file or folder", path=path)
     kind = file_format(path)
     if kind == "csv":
-        frame, rows = _read_csv(path)
+        frame, rows = _read_csv(path, columns)
     elif kind == "jsonl":
-        frame, rows = _read_jsonl(path)
+        frame, rows = _read_jsonl(path, columns)
     elif kind == "parquet":
         frame, rows = _read_parquet(path)
     else:
@@ -229,10 +267,10 @@ def validate_frame(
         raise DataError("the file holds no notes (header only or empty)", path=path)
     for name in (columns.id, columns.text):
         if name not in frame.columns:
-            found = ", ".join(map(str, frame.columns[:12]))
+            flag = "--id-col" if name == columns.id else "--text-col"
             raise DataError(
-                f"missing column {name!r} (found: {found}); set the column name with "
-                "--id-col / --text-col",
+                f"missing column {name!r} (found: {shown_column_names(list(frame.columns))}); "
+                f"set the column name with {flag}",
                 path=path,
             )
     mode = label_mode(frame)
@@ -272,7 +310,7 @@ def validate_frame(
             raise DataError("empty note id", column=columns.id, **loc)
         if note_id in seen:
             raise DataError(
-                f"duplicate note id {note_id!r} (first seen at {row_kind} {seen[note_id]})",
+                f"duplicate note id {shown_id(note_id)} (first seen at {row_kind} {seen[note_id]})",
                 column=columns.id,
                 **loc,
             )
@@ -340,7 +378,7 @@ def read_many(
         for note_id in frame[NOTE_ID]:
             if note_id in first_seen:
                 raise DataError(
-                    f"duplicate note id {note_id!r} also in {first_seen[note_id]}",
+                    f"duplicate note id {shown_id(note_id)} also in {first_seen[note_id]}",
                     path=path,
                     column=columns.id,
                 )

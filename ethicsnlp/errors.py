@@ -7,7 +7,23 @@ and counts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_ID_LIKE = re.compile(r"^\S+( \S+)?$")
+
+
+def shown_id(note_id: object) -> str:
+    """A note id quoted for a message, or a stand-in when it does not look like an id.
+
+    Ids are de-identified keys, fine to show; but when the id column is really text
+    (a wrong ``--id-col``, a file without a header row) the "id" is note text. An id
+    longer than 40 characters or of more than two words is therefore not shown.
+    """
+    value = str(note_id)
+    if len(value) <= 40 and _ID_LIKE.match(value):
+        return repr(value)
+    return f"(not shown: {len(value)} characters, which looks like text, not an id)"
 
 
 class EthicsNLPError(Exception):

@@ -102,6 +102,12 @@ def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -
 def verify_checksums(folder: Path) -> None:
     """Raise :class:`ModelError` unless every file matches ``checksums.sha256``."""
     sums = folder / CHECKSUM_FILE
+    if not folder.is_dir():
+        raise ModelError(
+            f"{folder}: no such model folder; pass -m MODEL_FOLDER or set ETHICSNLP_MODEL "
+            "(the shipped model is models/default in the repository; an installed wheel "
+            "carries none)"
+        )
     for name in (MODEL_FILE, CARD_FILE, CHECKSUM_FILE):
         if not (folder / name).is_file():
             raise ModelError(f"{folder}: not a model folder (missing {name})")
@@ -148,8 +154,6 @@ def check_versions(card: dict[str, Any], current: dict[str, str], folder: Path) 
 def load_pipeline(folder: str | Path, current_versions: dict[str, str]) -> tuple[Any, dict]:
     """Load the fitted pipeline and card from ``folder`` after all safety checks."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ModelError(f"{folder}: no such model folder")
     card = read_card(folder)
     check_versions(card, current_versions, folder)
     model_path = folder / MODEL_FILE

@@ -174,6 +174,15 @@ class EthicsModel:
         )
         if len(ids) != len(texts):
             raise DataError("note_ids and texts differ in length")
+        for position, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                if isinstance(text, str):
+                    kind = "empty"
+                elif text is None or text != text:  # None or NaN
+                    kind = "missing"
+                else:
+                    kind = f"a {type(text).__name__}, not a string"
+                raise DataError(f"text {position} (0-based) is {kind}")
         records: list[dict] = []
         for start in range(0, len(texts), NOTES_PER_PASS):
             stop = start + NOTES_PER_PASS
@@ -204,17 +213,83 @@ class EthicsModel:
         ]
 
     def score_frame(
-        self, frame: pd.DataFrame, text_col: str = "text", id_col: str | None = "note_id"
+        self,
+        frame: pd.DataFrame,
+        text_col: str = "text",
+        id_col: str | None = "note_id",
+        *,
+        prefix: str = "",
+        on_error: str = "fail",
+        batch_size: int = 64,
     ) -> pd.DataFrame:
-        """Score a DataFrame; return it with ``labels``, ``score_<id>`` and ``evidence_<id>``."""
+        """Score a DataFrame; return a copy with the prediction columns added.
+
+        The new columns are ``labels`` (``;``-joined), ``score_<id>`` and
+        ``evidence_<id>``, each name preceded by ``prefix``; the frame keeps its own
+        index and columns. A frame that already has one of those names (a labelled
+        frame has ``labels``) needs a ``prefix`` such as ``"pred_"``.
+
+        Rows are checked as ``ethicsnlp predict`` checks them: missing, empty or
+        over-long text, and (when ``id_col`` is a column) empty or duplicate ids. With
+        ``on_error="fail"`` the first bad row raises :class:`DataError` naming its
+        position (1-based) and column; with ``"skip"`` bad rows stay in the result
+        unscored, with the reason in ``<prefix>error``.
+        """
+        from ethicsnlp.data import Columns
+        from ethicsnlp.stream import MAX_TEXT_CHARS, GoodRow, check_row
+
+        if on_error not in ("fail", "skip"):
+            raise DataError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
         if text_col not in frame.columns:
             raise DataError(f"missing column {text_col!r}")
-        ids = frame[id_col].astype(str).tolist() if id_col and id_col in frame.columns else None
-        records = self.predict(frame[text_col].astype(str).tolist(), ids)
-        return pd.concat(
-            [frame.reset_index(drop=True), records_to_frame(records).drop(columns=["note_id"])],
-            axis=1,
-        )
+        new_columns = [f"{prefix}{name}" for name in _FLAT_COLUMNS[1:]]
+        if on_error == "skip":
+            new_columns.append(f"{prefix}error")
+        clashing = [name for name in new_columns if name in frame.columns]
+        if clashing:
+            raise DataError(
+                f"the frame already has column(s) {', '.join(clashing[:3])}; pass a prefix "
+                "(for example prefix='pred_') to keep the predictions apart"
+            )
+        has_ids = bool(id_col) and id_col in frame.columns
+        raw_ids = frame[id_col].tolist() if has_ids else [str(i) for i in range(len(frame))]
+        columns = Columns(id_col if has_ids else "note_id", text_col)
+        seen: set[str] = set()
+        good: list[int] = []
+        texts: list[str] = []
+        ids: list[str] = []
+        reasons: dict[int, str] = {}
+        for position, (raw_id, raw_text) in enumerate(
+            zip(raw_ids, frame[text_col].tolist(), strict=True)
+        ):
+            checked = check_row(position + 1, raw_id, raw_text, columns, seen, MAX_TEXT_CHARS)
+            if isinstance(checked, GoodRow):
+                good.append(position)
+                texts.append(checked.text)
+                ids.append(checked.note_id)
+            elif on_error == "fail":
+                raise DataError(
+                    f"{checked.reason}; pass on_error='skip' to score the other rows",
+                    row=checked.row,
+                    column=checked.column,
+                )
+            else:
+                reasons[position] = checked.reason
+        predicted = records_to_frame(self.predict(texts, ids, batch_size)).drop(columns="note_id")
+        predicted.index = pd.Index(good)
+        predicted = predicted.reindex(range(len(frame)))
+        if on_error == "skip":
+            predicted["error"] = pd.Series(reasons, dtype=object).reindex(range(len(frame)))
+        predicted.columns = [f"{prefix}{name}" for name in predicted.columns]
+        predicted.index = frame.index
+        return pd.concat([frame, predicted], axis=1)
+
+
+_FLAT_COLUMNS = (
+    ["note_id", "labels"]
+    + [f"score_{label}" for label in LABEL_IDS]
+    + [f"evidence_{label}" for label in LABEL_IDS]
+)
 
 
 def records_to_frame(records: Sequence[dict]) -> pd.DataFrame:
@@ -231,12 +306,7 @@ def records_to_frame(records: Sequence[dict]) -> pd.DataFrame:
             spans = record["evidence"].get(label)
             row[f"evidence_{label}"] = json.dumps(spans, ensure_ascii=False) if spans else ""
         rows.append(row)
-    columns = (
-        ["note_id", "labels"]
-        + [f"score_{lb}" for lb in LABEL_IDS]
-        + [f"evidence_{lb}" for lb in LABEL_IDS]
-    )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=_FLAT_COLUMNS)
 
 
 def load_model(folder: str | Path | None = None) -> EthicsModel:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from ethicsnlp.data import Columns, parse_label_list, read_notes, read_table
-from ethicsnlp.errors import DataError
+from ethicsnlp.errors import DataError, shown_id
 from ethicsnlp.scores import shown_score
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS
 
@@ -167,7 +167,7 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
         note_id = str(raw_id).strip()
         if note_id in seen:
             raise DataError(
-                f"duplicate note id {note_id!r} (first seen at {row_kind} {seen[note_id]})",
+                f"duplicate note id {shown_id(note_id)} (first seen at {row_kind} {seen[note_id]})",
                 column="note_id",
                 **loc,
             )
@@ -291,15 +291,15 @@ def build_page_data(
             for start, end, span_text in spans:
                 if not 0 <= start < end <= len(text):
                     raise DataError(
-                        f"evidence offsets for note id {record['note_id']!r} fall outside its "
-                        "text; were these predictions made from this notes file?",
+                        f"evidence offsets for note id {shown_id(record['note_id'])} fall "
+                        "outside its text; were these predictions made from this notes file?",
                         column=f"evidence ({label})",
                         **loc,
                     )
                 if span_text is not None and text[start:end] != span_text:
                     raise DataError(
-                        f"evidence text for note id {record['note_id']!r} does not match the "
-                        "note text at its offsets; were these predictions made from this "
+                        f"evidence text for note id {shown_id(record['note_id'])} does not "
+                        "match the note text at its offsets; were these predictions made from this "
                         "notes file?",
                         column=f"evidence ({label})",
                         **loc,

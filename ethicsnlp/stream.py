@@ -14,9 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from ethicsnlp.data import DEFAULT_COLUMNS, Columns, file_format
+from ethicsnlp.csv_records import (
+    FIELD_LIMIT,
+    field_count_problem,
+    header_index,
+    iter_csv_records,
+    shown_column_names,
+)
+from ethicsnlp.data import DEFAULT_COLUMNS, JSON_ARRAY_HINT, Columns, file_format, json_problem
 from ethicsnlp.errors import DataError
 
 MAX_TEXT_CHARS = 100_000
@@ -87,74 +92,86 @@ def check_row(
     return GoodRow(row, note_id, raw_text)
 
 
-def _csv_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
-    try:
-        reader = pd.read_csv(
-            path,
-            dtype=object,
-            keep_default_na=False,
-            na_values=[],
-            encoding="utf-8",
-            encoding_errors="surrogateescape",
-            chunksize=chunk_size,
-            usecols=[columns.id, columns.text],
+def _csv_chunks(
+    path: Path, columns: Columns, chunk_size: int, max_chars: int
+) -> Iterator[list[tuple]]:
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        header, records = iter_csv_records(
+            handle, path, field_limit=max(FIELD_LIMIT, 2 * max_chars)
         )
-    except ValueError as exc:
-        if "Usecols" in str(exc) or "columns expected" in str(exc):
-            raise DataError(
-                f"missing column {columns.id!r} or {columns.text!r}; set the column "
-                "names with --id-col / --text-col",
-                path=path,
-            ) from None
-        raise DataError(f"malformed CSV ({type(exc).__name__})", path=path) from None
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty (no header row)", path=path) from None
-    row = 0
-    try:
-        for frame in reader:
-            ids = frame[columns.id].tolist()
-            texts = frame[columns.text].tolist()
-            chunk = [(row + i + 1, ids[i], texts[i]) for i in range(len(frame))]
-            row += len(frame)
+        id_index = header_index(header, columns.id, path, "--id-col")
+        text_index = header_index(header, columns.text, path, "--text-col")
+        width, needed = len(header), max(id_index, text_index) + 1
+        chunk: list[tuple] = []
+        for record in records:
+            problem = field_count_problem(record, width, needed)
+            if problem:
+                chunk.append((record.row, None, RowProblem(record.row, "", "", problem)))
+            else:
+                chunk.append((record.row, record.fields[id_index], record.fields[text_index]))
+            if len(chunk) >= chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
             yield chunk
-    except pd.errors.ParserError as exc:
-        detail = str(exc).split(".")[0]
-        raise DataError(f"malformed CSV after row {row} ({detail})", path=path) from None
 
 
 def _jsonl_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
     chunk: list[tuple] = []
+    first_object = True
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
+            if first_object and raw.lstrip().startswith((b"[", b"\xef\xbb\xbf[")):
+                raise DataError(JSON_ARRAY_HINT, path=path)
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError:
                 chunk.append((number, None, RowProblem(number, "", "", "line is not valid UTF-8")))
             except json.JSONDecodeError as exc:
-                chunk.append(
-                    (number, None, RowProblem(number, "", "", f"malformed JSON ({exc.msg})"))
-                )
+                chunk.append((number, None, RowProblem(number, "", "", json_problem(exc))))
             else:
                 if not isinstance(record, dict):
                     chunk.append(
                         (number, None, RowProblem(number, "", "", "line is not a JSON object"))
                     )
                 else:
-                    if columns.text not in record and columns.id not in record:
-                        raise DataError(
-                            f"missing columns {columns.id!r} and {columns.text!r}",
-                            path=path,
-                            row=number,
-                            row_kind="line",
-                        )
-                    chunk.append((number, record.get(columns.id), record.get(columns.text)))
+                    if first_object:
+                        _check_first_object(record, columns, path, number)
+                        first_object = False
+                    problem = next(
+                        (
+                            RowProblem(number, "", name, f"no {name!r} field")
+                            for name in (columns.id, columns.text)
+                            if name not in record
+                        ),
+                        None,
+                    )
+                    chunk.append(
+                        (number, None, problem)
+                        if problem
+                        else (number, record[columns.id], record[columns.text])
+                    )
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []
     if chunk:
         yield chunk
+
+
+def _check_first_object(record: dict, columns: Columns, path: Path, line: int) -> None:
+    """A missing id or text key in the file's first object is a column problem (a
+    wrong name), not a bad row: stop with one message naming the key."""
+    for name, flag in ((columns.id, "--id-col"), (columns.text, "--text-col")):
+        if name not in record:
+            raise DataError(
+                f"missing column {name!r} in the first JSON object (keys: "
+                f"{shown_column_names(list(record), hint='')}); set the name with {flag}",
+                path=path,
+                row=line,
+                row_kind="line",
+            )
 
 
 def _parquet_chunks(path: Path, columns: Columns, chunk_size: int) -> Iterator[list[tuple]]:
@@ -208,7 +225,7 @@ def iter_checked_chunks(
         raise DataError("no such file or folder", path=path)
     kind = file_format(path)
     if kind == "csv":
-        raw = _csv_chunks(path, columns, chunk_size)
+        raw = _csv_chunks(path, columns, chunk_size, max_chars)
     elif kind == "jsonl":
         raw = _jsonl_chunks(path, columns, chunk_size)
     elif kind == "parquet":

@@ -232,3 +232,42 @@ def test_dask_engine_output_identical_to_local(tiny_model_dir, notes, tmp_path):
     reference = tmp_path / "reference.jsonl"
     score_file(notes, reference, model=tiny_model_dir, chunk_size=8, quiet=True)
     assert via_address.read_bytes() == reference.read_bytes()
+
+
+def test_output_that_would_overwrite_the_input_is_refused(tiny_model_dir, notes, tmp_path):
+    before = notes.read_bytes()
+    with pytest.raises(DataError, match="output would overwrite the notes being read"):
+        score_file(notes, notes, model=tiny_model_dir, quiet=True)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(DataError, match="errors file would overwrite"):
+        score_file(notes, out, model=tiny_model_dir, errors_file=notes, quiet=True)
+    assert notes.read_bytes() == before and not out.exists()
+
+
+def test_a_run_where_no_row_can_be_scored_fails_but_lists_them(tiny_model_dir, tmp_path):
+    path = write_jsonl(
+        tmp_path / "no_text.jsonl",
+        [{"note_id": "a", "text": ""}] + [{"note_id": f"n{i}", "body": CANARY} for i in range(3)],
+    )
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(DataError, match="none of the 4 rows could be scored") as info:
+        score_file(path, out, model=tiny_model_dir, on_error="skip", quiet=True)
+    assert CANARY not in str(info.value)
+    assert not out.exists() and not (tmp_path / "out.jsonl.parts").exists()
+    errors = pd.read_csv(tmp_path / "out.jsonl.errors.csv", keep_default_na=False)
+    assert errors["reason"].tolist() == ["empty text"] + ["no 'text' field"] * 3
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(tiny_model_dir, notes, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+
+    def refuse(*args, **kwargs):
+        raise OSError("Timed out trying to connect")
+
+    monkeypatch.setattr(distributed, "Client", refuse)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(DataError, match="cannot reach the Dask scheduler at 'tcp://nowhere:1'"):
+        score_file(
+            notes, out, model=tiny_model_dir, quiet=True, engine="dask", scheduler="tcp://nowhere:1"
+        )
+    assert not out.exists() and not (tmp_path / "out.jsonl.parts").exists()

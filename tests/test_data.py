@@ -133,3 +133,68 @@ def test_read_many_rejects_ids_repeated_across_files(tmp_path):
     b = write_jsonl(tmp_path / "b.jsonl", [{"note_id": "x", "text": "two", "labels": []}])
     with pytest.raises(DataError, match="also in"):
         read_many([a, b])
+
+
+def test_csv_without_header_never_shows_the_first_note(tmp_path):
+    path = tmp_path / "no_header.csv"
+    path.write_text(f"a1,{SECRET} the client cried about work\na2,second note\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_notes(path)
+    message = str(info.value)
+    assert "missing column 'note_id'" in message and "header row" in message
+    assert SECRET not in message and "cried" not in message
+
+
+def test_csv_row_split_by_an_unquoted_comma_is_named(tmp_path):
+    path = tmp_path / "commas.csv"
+    path.write_text(
+        f"note_id,text\na1,fine\na2,{SECRET} one, then two\n", encoding="utf-8"
+    )  # pandas would cut the note or move the id into the index
+    with pytest.raises(DataError) as info:
+        read_notes(path)
+    message = str(info.value)
+    assert "row 2: 3 fields where the header has 2 (line 3)" in message
+    assert SECRET not in message
+
+
+def test_csv_short_trailing_fields_and_repeated_columns(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("note_id,text,site,site\na1,one,x,y\na2,two\n", encoding="utf-8")
+    frame = read_notes(path)
+    assert frame["text"].tolist() == ["one", "two"]
+    path.write_text("note_id,text,text\na1,one,two\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 'text' appears 2 times"):
+        read_notes(path)
+
+
+def test_text_in_the_id_column_is_not_shown(tmp_path):
+    long_id = f"{SECRET} the client said the same thing twice"
+    path = write_jsonl(
+        tmp_path / "ids.jsonl",
+        [{"note_id": long_id, "text": "one"}, {"note_id": long_id, "text": "two"}],
+    )
+    with pytest.raises(DataError, match="duplicate note id \\(not shown") as info:
+        read_notes(path)
+    assert SECRET not in str(info.value)
+
+
+def test_jsonl_array_and_missing_field_messages(tmp_path):
+    array = tmp_path / "notes.json"
+    array.write_text(json.dumps([{"note_id": "a", "text": SECRET}], indent=1), encoding="utf-8")
+    with pytest.raises(DataError, match="one JSON array; ethicsnlp reads JSON Lines"):
+        read_notes(array)
+    partial = write_jsonl(
+        tmp_path / "partial.jsonl", [{"note_id": "a", "text": "x"}, {"id": "b", "text": SECRET}]
+    )
+    with pytest.raises(DataError, match="line 2, column 'note_id': no 'note_id' field"):
+        read_notes(partial)
+
+
+def test_malformed_json_message_reads_cleanly(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"note_id": "a", "text": "' + SECRET + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_notes(path)
+    message = str(info.value)
+    assert "line 1: malformed JSON at column 26 (unterminated string starting)" in message
+    assert " at at " not in message and SECRET not in message

@@ -66,7 +66,7 @@ def test_foreign_types_are_refused(tmp_path):
 
 
 def test_missing_folder_and_not_a_model(tmp_path):
-    with pytest.raises(ModelError, match="no such model folder"):
+    with pytest.raises(ModelError, match=r"no such model folder; pass -m .* ETHICSNLP_MODEL"):
         load_model(tmp_path / "nope")
     with pytest.raises(ModelError, match="missing"):
         load_model(tmp_path)

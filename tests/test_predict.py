@@ -1,7 +1,9 @@
 import json
 
 import pandas as pd
+import pytest
 
+from ethicsnlp.errors import DataError
 from ethicsnlp.predict import records_to_frame
 from ethicsnlp.taxonomy import LABEL_IDS
 
@@ -93,3 +95,31 @@ def test_passes_give_the_same_records_as_one_pass(tiny_model, sample_rows, monke
     assert tiny_model.predict(texts, ids) == whole
     assert calls == [6, 6, 6, 2]
     assert any(record["labels"] for record in whole)  # evidence is compared too
+
+
+def test_score_frame_checks_rows_and_keeps_the_callers_frame(tiny_model, sample_rows):
+    frame = pd.DataFrame(sample_rows[:4])[["note_id", "text"]]
+    frame.index = [40, 30, 20, 10]
+    frame["labels"] = "gold"
+    with pytest.raises(DataError, match="already has column\\(s\\) labels; pass a prefix"):
+        tiny_model.score_frame(frame)
+    scored = tiny_model.score_frame(frame, prefix="pred_")
+    assert scored.index.tolist() == [40, 30, 20, 10]
+    assert scored["labels"].tolist() == ["gold"] * 4 and "pred_labels" in scored.columns
+    expected = records_to_frame(tiny_model.predict(frame["text"].tolist()))
+    assert scored["pred_score_exploitation"].tolist() == expected["score_exploitation"].tolist()
+
+    frame.loc[30, "text"] = None
+    with pytest.raises(DataError, match="row 2, column 'text': empty text"):
+        tiny_model.score_frame(frame, prefix="pred_")
+    skipped = tiny_model.score_frame(frame, prefix="pred_", on_error="skip")
+    assert skipped.loc[30, "pred_error"] == "empty text"
+    assert pd.isna(skipped.loc[30, "pred_labels"]) and pd.isna(skipped.loc[40, "pred_error"])
+    assert skipped.loc[20, "pred_labels"] == scored.loc[20, "pred_labels"]
+
+
+def test_predict_refuses_missing_texts(tiny_model):
+    with pytest.raises(DataError, match="text 1 \\(0-based\\) is missing"):
+        tiny_model.predict(["a note", None])
+    with pytest.raises(DataError, match="text 0 \\(0-based\\) is empty"):
+        tiny_model.predict(["  "])

@@ -85,3 +85,59 @@ def test_missing_columns_named(tmp_path):
     pd.DataFrame({"id": ["a"], "body": ["x"]}).to_parquet(path)
     with pytest.raises(DataError, match="missing column 'note_id'"):
         rows_of(path)
+
+
+CANARY = "OKAPI-CANARY-5521"
+
+
+def test_csv_row_with_extra_fields_is_a_problem_not_a_cut_note(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        f"note_id,text\na,fine\nb,{CANARY} cried, then left, early\nc,also fine\n",
+        encoding="utf-8",
+    )
+    rows = rows_of(path)
+    assert [type(r).__name__ for r in rows] == ["GoodRow", "RowProblem", "GoodRow"]
+    assert rows[1].row == 2 and rows[1].note_id == ""
+    assert rows[1].reason.startswith("4 fields where the header has 2 (line 3)")
+    assert CANARY not in rows[1].reason and rows[2].row == 3
+
+
+def test_csv_missing_column_says_which_and_hides_text(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(f"a1,{CANARY} the client cried\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        rows_of(path)
+    assert "missing column 'note_id'" in str(info.value) and "--id-col" in str(info.value)
+    assert CANARY not in str(info.value)
+    path.write_text("note_id,body\na1,x\n", encoding="utf-8")
+    with pytest.raises(DataError, match="missing column 'text' \\(found: note_id, body\\)"):
+        rows_of(path)
+
+
+def test_csv_unclosed_quote_names_the_line(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(f'note_id,text\na,fine\nb,"{CANARY} never\nc,closed\n', encoding="utf-8")
+    with pytest.raises(DataError, match="record starting at line 3 runs to the end") as info:
+        rows_of(path)
+    assert CANARY not in str(info.value)
+
+
+def test_jsonl_wrong_key_names_the_column(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": CANARY}) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match="line 1: missing column 'note_id' in the first JSON"):
+        rows_of(path)
+    path.write_text(
+        json.dumps({"note_id": "a", "text": "x"}) + "\n" + json.dumps({"text": CANARY}) + "\n",
+        encoding="utf-8",
+    )
+    rows = rows_of(path)
+    assert isinstance(rows[1], RowProblem) and rows[1].reason == "no 'note_id' field"
+
+
+def test_json_array_is_named(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps([{"note_id": "a", "text": CANARY}], indent=2), encoding="utf-8")
+    with pytest.raises(DataError, match="one JSON array"):
+        rows_of(path)
