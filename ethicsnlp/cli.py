@@ -39,8 +39,19 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
+    """Print one line for a user mistake (or an unusable path) and exit 2."""
+    if isinstance(exc, OSError) and not isinstance(exc, EthicsNLPError):
+        where = f" {exc.filename}" if exc.filename else ""
+        message = f"cannot read or write{where}: {exc.strerror or type(exc).__name__}"
+    else:
+        message = str(exc)
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    """A metric for the terminal: ``n/a`` when it is undefined (``None``)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 @app.command("labels")
@@ -93,6 +104,13 @@ def train_command(
             help="Labels fitted in parallel (-1 = all cores); results do not depend on it."
         ),
     ] = -1,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Replace a model already in the output folder (swapped in only when the "
+            "new one is complete)."
+        ),
+    ] = False,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
@@ -113,15 +131,16 @@ def train_command(
             parent=parent,
             n_jobs=n_jobs,
             cv_on=cv_on,
+            overwrite=overwrite,
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     metrics = card.get("cv_metrics")
     typer.echo(f"model written to {output}")
     if metrics:
         typer.echo(
-            f"{metrics['cv']}: macro F1 {metrics['macro_f1']:.3f}, "
-            f"no-label notes flagged {metrics['no_label_flagged']:.3f}"
+            f"{metrics['cv']}: macro F1 {_fmt(metrics['macro_f1'])}, "
+            f"no-label notes flagged {_fmt(metrics['no_label_flagged'])}"
         )
 
 
@@ -159,10 +178,10 @@ def evaluate_command(
             n_boot=n_boot,
             seed=seed,
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     typer.echo(
-        f"macro F1 {metrics['macro_f1']:.3f}, micro F1 {metrics['micro_f1']:.3f}; "
+        f"macro F1 {_fmt(metrics['macro_f1'])}, micro F1 {_fmt(metrics['micro_f1'])}; "
         f"report in {output}"
     )
 
@@ -251,7 +270,7 @@ def predict_command(
             engine=engine,
             scheduler=scheduler,
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     from ethicsnlp.stream import row_kind
 
@@ -272,7 +291,7 @@ def info_command(
 
     try:
         card = read_card(model or default_model_dir())
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(card, indent=2))
@@ -290,25 +309,26 @@ def info_command(
     metrics = card.get("cv_metrics")
     if metrics:
         typer.echo(
-            f"{metrics['cv']}: macro F1 {metrics['macro_f1']:.3f}, micro F1 "
-            f"{metrics['micro_f1']:.3f}, no-label flagged {metrics['no_label_flagged']:.3f}, "
-            f"labelled caught {metrics['labelled_caught']:.3f}"
+            f"{metrics['cv']}: macro F1 {_fmt(metrics['macro_f1'])}, micro F1 "
+            f"{_fmt(metrics['micro_f1'])}, no-label flagged "
+            f"{_fmt(metrics['no_label_flagged'])}, "
+            f"labelled caught {_fmt(metrics['labelled_caught'])}"
         )
     peer = card.get("peer_cv_metrics")
     if peer:
         typer.echo(
-            f"TF-IDF peer on the same folds: macro F1 {peer['macro_f1']:.3f}, no-label "
-            f"flagged {peer['no_label_flagged']:.3f}"
+            f"TF-IDF peer on the same folds: macro F1 {_fmt(peer['macro_f1'])}, no-label "
+            f"flagged {_fmt(peer['no_label_flagged'])}"
         )
     header = f"{'label':32s} {'threshold':>9s} {'cv F1':>6s}" + (
         f" {'peer F1':>7s}" if peer else ""
     )
     typer.echo(header)
     for label, threshold in card.get("thresholds", {}).items():
-        f1 = metrics["per_label"][label]["f1"] if metrics else float("nan")
-        line = f"{label:32s} {threshold:9.2f} {f1:6.3f}"
+        f1 = metrics["per_label"][label]["f1"] if metrics else None
+        line = f"{label:32s} {threshold:9.2f} {_fmt(f1):>6s}"
         if peer:
-            line += f" {peer['per_label'][label]['f1']:7.3f}"
+            line += f" {_fmt(peer['per_label'][label]['f1']):>7s}"
         typer.echo(line)
 
 

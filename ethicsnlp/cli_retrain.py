@@ -108,7 +108,7 @@ def compare_command(
             n_boot=n_boot,
             seed=seed,
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     typer.echo(result["verdict"])
     typer.echo(f"{len(result['changed'])} notes changed flags; report in {output}")
@@ -148,7 +148,7 @@ def audit_command(
             columns=Columns(id_col, text_col),
             n_jobs=n_jobs,
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     notes = result["note_id"].nunique() if len(result) else 0
     typer.echo(
@@ -195,7 +195,7 @@ def suggest_command(
             columns=Columns(id_col, text_col),
         )
         write_frame_atomic(template, output)
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     typer.echo(
         f"{len(template)} notes written to {output}. The 0/1 columns "

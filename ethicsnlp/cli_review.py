@@ -55,6 +55,6 @@ def review_command(
         path = build_review(
             predictions, notes, output, model=model, id_col=id_col, text_col=text_col
         )
-    except EthicsNLPError as exc:
+    except (EthicsNLPError, OSError) as exc:
         _fail(exc)
     typer.echo(f"review page written to {path}; open it in a web browser", err=True)

@@ -148,11 +148,16 @@ def _read_jsonl(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
             )
         records.append(record)
         lines.append(number)
-    for name in (columns.id, columns.text):
+    for name in (columns.id, columns.text, LABELS_FIELD):
         missing = [line for line, record in zip(lines, records, strict=True) if name not in record]
         if missing and len(missing) < len(records):  # absent everywhere: a missing column
+            hint = " (other lines have one; write [] for a note with no issue)"
             raise DataError(
-                f"no {name!r} field", path=path, row=missing[0], row_kind="line", column=name
+                f"no {name!r} field" + (hint if name == LABELS_FIELD else ""),
+                path=path,
+                row=missing[0],
+                row_kind="line",
+                column=name,
             )
     return pd.DataFrame.from_records(records) if records else pd.DataFrame(), lines
 
@@ -221,7 +226,9 @@ def parse_label_list(value: object, where: dict) -> list[str]:
         raise DataError("labels must be a list of label ids", **where)
     for label in value:
         if label not in LABEL_IDS:
-            raise DataError(f"unknown label {label!r}; valid ids: {', '.join(LABEL_IDS)}", **where)
+            raise DataError(
+                f"unknown label {shown_id(label)}; valid ids: {', '.join(LABEL_IDS)}", **where
+            )
     return list(dict.fromkeys(value))
 
 
@@ -274,6 +281,13 @@ def validate_frame(
                 path=path,
             )
     mode = label_mode(frame)
+    both = [label for label in LABEL_IDS if label in frame.columns]
+    if mode == "list" and both:
+        raise DataError(
+            f"labels given twice: a {LABELS_FIELD!r} column and 0/1 label columns "
+            f"({', '.join(both[:3])}{', ...' if len(both) > 3 else ''}); keep one form",
+            path=path,
+        )
     if require_labels and mode is None:
         raise DataError(
             f"no labels: add a {LABELS_FIELD!r} column or one 0/1 column per label id",

@@ -143,7 +143,7 @@ def quick_model(
     sample = stratified_sample(frame, per_label=per_label, negatives=negatives, seed=seed)
     sample_path = folder / "sample.jsonl"
     write_frame(sample[["note_id", "text", *LABEL_IDS]], sample_path)
-    train([sample_path], folder / "model", seed=seed, cv=-1, n_jobs=1)
+    train([sample_path], folder / "model", seed=seed, cv=-1, n_jobs=1, overwrite=True)
     return folder / "model"
 
 

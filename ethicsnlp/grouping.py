@@ -7,11 +7,15 @@ the first ``-`` (``r12-0042`` -> ``r12``).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
 
 from ethicsnlp.errors import DataError
+
+log = logging.getLogger(__name__)
 
 
 def note_groups(frame: pd.DataFrame, group_by: str = "prefix") -> np.ndarray | None:
@@ -19,7 +23,16 @@ def note_groups(frame: pd.DataFrame, group_by: str = "prefix") -> np.ndarray | N
     if group_by == "none":
         return None
     if group_by == "prefix":
-        return frame["note_id"].astype(str).str.split("-", n=1).str[0].to_numpy()
+        groups = frame["note_id"].astype(str).str.split("-", n=1).str[0].to_numpy()
+        if len(groups) >= 20 and len(set(groups)) > len(groups) / 2:
+            log.warning(
+                "most note ids have no setting prefix before a '-' (%d groups for %d notes), "
+                "so cross-validation groups are nearly single notes and its figures are "
+                "those of a random split; name the setting with --group-by column:NAME",
+                len(set(groups)),
+                len(groups),
+            )
+        return groups
     if group_by.startswith("column:"):
         name = group_by.split(":", 1)[1]
         if name not in frame.columns:
@@ -31,11 +44,23 @@ def note_groups(frame: pd.DataFrame, group_by: str = "prefix") -> np.ndarray | N
 def outer_splits(Y: np.ndarray, groups: np.ndarray | None, cv: int, seed: int) -> tuple[list, str]:
     """Cross-validation splits and a description of them.
 
-    ``cv == 0`` means leave one group out. With fewer than two groups (or none),
-    falls back to stratified K-fold on "has any label".
+    ``cv == 0`` means leave one group out, and so does a ``cv`` larger than the
+    number of groups (with a warning). With fewer than two groups (or none), falls
+    back to stratified K-fold on "has any label", with a warning when groups were
+    asked for: those figures are not for unseen settings.
     """
     n = len(Y)
     n_groups = len(set(groups)) if groups is not None else 0
+    if groups is not None and 2 <= n_groups < cv:
+        log.warning(
+            "only %d groups for %d folds: leaving one group out instead", n_groups, cv
+        )
+        cv = 0
+    if groups is not None and n_groups < 2:
+        log.warning(
+            "fewer than two groups: cross-validation is a random stratified split, so its "
+            "figures are not for settings the model never saw"
+        )
     if groups is not None and n_groups >= 2 and cv == 0:
         return list(
             LeaveOneGroupOut().split(np.zeros(n), groups=groups)

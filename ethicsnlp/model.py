@@ -79,6 +79,14 @@ def store_coefficients_in_32_bits(estimator):
     return estimator
 
 
+class OneClassError(ValueError):
+    """A label column is all 0 or all 1 where a classifier must be fitted."""
+
+    def __init__(self, column: int, where: str) -> None:
+        self.column, self.where = column, where
+        super().__init__(f"label column {column} has only one class in {where}")
+
+
 class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     """One calibrated, threshold-tuned binary classifier per label.
 
@@ -134,6 +142,13 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         if Y.ndim != 2:
             raise ValueError("Y must be a 2-D 0/1 matrix (n_samples, n_labels)")
         splits = self._splits(Y, groups)
+        for j in range(Y.shape[1]):
+            if Y[:, j].min() == Y[:, j].max():
+                raise OneClassError(j, "the training data")
+            for train_rows, _ in splits:
+                column = Y[train_rows, j]
+                if column.min() == column.max():
+                    raise OneClassError(j, "a fold of the inner threshold-tuning split")
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one_label)(self._base(), X, Y[:, j], splits, self.beta)
             for j in range(Y.shape[1])

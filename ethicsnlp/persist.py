@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -84,19 +86,71 @@ def drop_fit_only_state(estimator: Any) -> Any:
 
 def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -> Path:
     """Write ``pipeline`` (compressed, without fit-only state) and ``card`` into
-    ``folder`` with checksums; return the folder."""
+    ``folder`` with checksums; return the folder.
+
+    Everything is written to a new sibling folder first and renamed into place only
+    when complete, so an interrupted save never leaves a half-written model, and a
+    model already in ``folder`` is replaced in one step (callers decide whether
+    replacing is allowed: see :func:`check_model_output`).
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    model_path = folder / MODEL_FILE
-    sio.dump(drop_fit_only_state(pipeline), model_path, compression=zipfile.ZIP_DEFLATED,
-             compresslevel=6)
-    card = {**card, "format_version": FORMAT_VERSION}
-    (folder / CARD_FILE).write_text(
-        json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8"
-    )
-    lines = [f"{_sha256(folder / name)}  {name}" for name in (MODEL_FILE, CARD_FILE)]
-    (folder / CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
+    try:
+        sio.dump(
+            drop_fit_only_state(pipeline),
+            staging / MODEL_FILE,
+            compression=zipfile.ZIP_DEFLATED,
+            compresslevel=6,
+        )
+        card = {**card, "format_version": FORMAT_VERSION}
+        (staging / CARD_FILE).write_text(
+            json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )
+        lines = [f"{_sha256(staging / name)}  {name}" for name in (MODEL_FILE, CARD_FILE)]
+        (staging / CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        staging.chmod(0o755)
+        if folder.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+            retired.rmdir()
+            folder.rename(retired)
+            staging.rename(folder)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def check_model_output(folder: str | Path, overwrite: bool = False) -> None:
+    """Refuse, before any training, a model output that cannot or should not be written.
+
+    A path that is a file, a folder holding anything but a model, a model folder
+    without ``overwrite``, or a place where nothing can be created raises
+    :class:`ModelError` naming the path and what to do.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"{folder}: exists and is not a folder; choose a folder for the model")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not (folder / MODEL_FILE).exists() and not (folder / CARD_FILE).exists():
+            raise ModelError(
+                f"{folder}: folder is not empty and holds no model; choose a new or empty folder"
+            )
+        if not overwrite:
+            raise ModelError(
+                f"{folder}: already holds a model; pass --overwrite to replace it (the new "
+                "model is swapped in only when it is complete) or choose another folder"
+            )
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=f".{folder.name}.check-", dir=folder.parent)).rmdir()
+    except OSError as exc:
+        raise ModelError(
+            f"{folder}: cannot write a model folder there ({exc.strerror or type(exc).__name__})"
+        ) from None
 
 
 def verify_checksums(folder: Path) -> None:

@@ -118,7 +118,7 @@ def fill_labels(template: pd.DataFrame, labelled: pd.DataFrame) -> tuple[pd.Data
     out = template.copy()
     truth = labelled.set_index("note_id")[list(LABEL_IDS)]
     known = out["note_id"].isin(truth.index).to_numpy()
-    before = out.loc[known, list(LABEL_IDS)].to_numpy(dtype=int)
+    before = out.loc[known, list(LABEL_IDS)].to_numpy(dtype=int, copy=True)
     after = truth.loc[out.loc[known, "note_id"], list(LABEL_IDS)].to_numpy(dtype=int)
     out.loc[known, list(LABEL_IDS)] = after
     return out, int((before != after).sum())

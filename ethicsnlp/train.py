@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ from ethicsnlp.errors import DataError, ModelError
 from ethicsnlp.features import NoteAnalyzer
 from ethicsnlp.grouping import note_groups, outer_splits
 from ethicsnlp.metrics import flag_metrics
-from ethicsnlp.model import build_model
-from ethicsnlp.persist import CARD_FILE, save_model_folder
+from ethicsnlp.model import OneClassError, build_model
+from ethicsnlp.persist import CARD_FILE, check_model_output, save_model_folder, verify_checksums
 from ethicsnlp.taxonomy import LABEL_IDS
 from ethicsnlp.versions import library_versions
 
@@ -131,6 +132,36 @@ def cross_validate_views(
     }
 
 
+def _check_folds_have_both_classes(
+    Y: np.ndarray, evaluated: np.ndarray, groups: np.ndarray | None, cv: int, seed: int
+) -> None:
+    """Before any fitting: every outer fold's training notes (with the notes that join
+    every fold) must hold each label and its absence, else a :class:`DataError`."""
+    rest = Y[~evaluated]
+    splits, _ = outer_splits(Y[evaluated], groups, cv, seed)
+    for train_idx, _ in splits:
+        fold = np.vstack([Y[evaluated][train_idx], rest])
+        for j in range(Y.shape[1]):
+            if fold[:, j].min() == fold[:, j].max():
+                with _one_class_as_data_error("cross-validation"):
+                    raise OneClassError(j, "the training part of a cross-validation fold")
+
+
+@contextlib.contextmanager
+def _one_class_as_data_error(stage: str) -> Iterator[None]:
+    """Turn a label with only one class in some fold into a :class:`DataError` that
+    names the label and what to do, instead of a traceback after hours of work."""
+    try:
+        yield
+    except OneClassError as exc:
+        raise DataError(
+            f"label {LABEL_IDS[exc.column]!r} has no positive (or no negative) notes in "
+            f"{exc.where} during {stage}: its notes sit in too few groups. Add notes with "
+            "this label from more settings, use fewer --cv folds, pick another --group-by, "
+            "or skip cross-validation with --cv -1"
+        ) from None
+
+
 def train(
     data: Sequence[str | Path],
     output: str | Path,
@@ -143,6 +174,7 @@ def train(
     parent: str | Path | None = None,
     n_jobs: int | None = None,
     cv_on: Sequence[str | Path] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
@@ -151,9 +183,15 @@ def train(
     TF-IDF peer's figures on the same folds. ``cv_on`` limits the notes that are
     cross-validated to those files; the other files' notes join every training
     fold (so figures stay comparable with a model trained without them).
-    Returns the model card.
+    ``output`` must be new or empty unless ``overwrite`` (checked before any work);
+    the folder is replaced only when the new model is complete. Returns the model card.
     """
     started = time.perf_counter()
+    check_model_output(output, overwrite)
+    if parent is not None:
+        if not Path(parent).is_dir():
+            raise ModelError(f"{parent}: --parent is not a model folder")
+        verify_checksums(Path(parent))
     frame = read_many(data, columns=columns, require_labels=True)
     Y = label_matrix(frame)
     for j, label in enumerate(LABEL_IDS):
@@ -186,6 +224,7 @@ def train(
             evaluated = frame["source"].isin(names).to_numpy()
         rest = ~evaluated
         g_eval = groups[evaluated] if groups is not None else None
+        _check_folds_have_both_classes(Y, evaluated, g_eval, cv, seed)
 
         def cross_validate(make: Any, X: Any) -> dict[str, Any]:
             """Grouped CV of ``make()`` on the evaluated notes; the rest join every fold."""
@@ -206,12 +245,14 @@ def train(
                 extra=extra,
             )
 
-        result = cross_validate(make_model, views)
+        with _one_class_as_data_error("cross-validation"):
+            result = cross_validate(make_model, views)
         card["cv_metrics"] = result["metrics"]
         card["cv_macro_f1_by_group"] = result["per_group"]
         card["cv_data"] = sorted(set(frame["source"][evaluated]))
         if compare_peer:
-            peer = cross_validate(lambda: build_peer(seed=seed, n_jobs=n_jobs), texts)
+            with _one_class_as_data_error("the peer's cross-validation"):
+                peer = cross_validate(lambda: build_peer(seed=seed, n_jobs=n_jobs), texts)
             card["peer_cv_metrics"] = peer["metrics"]
             card["peer_cv_macro_f1_by_group"] = peer["per_group"]
             card["peer_description"] = (
@@ -220,7 +261,8 @@ def train(
             )
     log.info("fitting the final model on all %d notes", len(texts))
     final = make_model()
-    final.fit(views, Y, classify__groups=groups)
+    with _one_class_as_data_error("the final fit"):
+        final.fit(views, Y, classify__groups=groups)
     pipeline = Pipeline([("analyze", analyzer), *final.steps])
     classifier = pipeline.named_steps["classify"]
     card.update(

@@ -198,3 +198,27 @@ def test_malformed_json_message_reads_cleanly(tmp_path):
     message = str(info.value)
     assert "line 1: malformed JSON at column 26 (unterminated string starting)" in message
     assert " at at " not in message and SECRET not in message
+
+
+def test_labels_field_missing_on_some_lines_or_given_twice(tmp_path):
+    path = write_jsonl(
+        tmp_path / "partial.jsonl",
+        [{"note_id": "a", "text": "x", "labels": []}, {"note_id": "b", "text": "y"}],
+    )
+    with pytest.raises(DataError, match="line 2, column 'labels': no 'labels' field"):
+        read_notes(path)
+    both = tmp_path / "both.csv"
+    data = {"note_id": ["a"], "text": ["x"], "labels": [""]} | {lb: ["1"] for lb in LABEL_IDS}
+    pd.DataFrame(data).to_csv(both, index=False)
+    with pytest.raises(DataError, match="labels given twice"):
+        read_notes(both)
+
+
+def test_unknown_label_that_is_really_text_is_not_shown(tmp_path):
+    path = write_jsonl(
+        tmp_path / "shifted.jsonl",
+        [{"note_id": "a", "text": "x", "labels": [f"{SECRET} client said she felt unsafe"]}],
+    )
+    with pytest.raises(DataError, match="unknown label \\(not shown") as info:
+        read_notes(path)
+    assert SECRET not in str(info.value)

@@ -170,3 +170,29 @@ def test_compact_vectorizer_reads_the_earlier_state_with_columns():
 def test_saved_model_has_no_fit_only_state(tiny_model):
     features = tiny_model.pipeline.named_steps["features"]
     assert all(not hasattr(vec, "stop_words_") for _, vec, _ in features.transformers_)
+
+
+def test_model_output_checks_and_atomic_replacement(tiny_model_dir, tmp_path):
+    from ethicsnlp.persist import check_model_output, save_model_folder
+
+    target = tmp_path / "m"
+    check_model_output(target)  # new folder: fine
+    shutil.copytree(tiny_model_dir, target)
+    with pytest.raises(ModelError, match="already holds a model; pass --overwrite"):
+        check_model_output(target)
+    check_model_output(target, overwrite=True)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(ModelError, match="not empty and holds no model"):
+        check_model_output(tmp_path / "busy")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    for bad in (tmp_path / "file", tmp_path / "file" / "m"):
+        with pytest.raises(ModelError):
+            check_model_output(bad)
+
+    pipeline = load_model(tiny_model_dir).pipeline
+    card = json.loads((tiny_model_dir / CARD_FILE).read_text(encoding="utf-8"))
+    save_model_folder(target, pipeline, {**card, "name": "replaced"})
+    assert json.loads((target / CARD_FILE).read_text(encoding="utf-8"))["name"] == "replaced"
+    assert load_model(target).card["name"] == "replaced"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -87,3 +87,13 @@ def test_fill_labels_copies_known_ids_only():
     assert changed == 1
     assert filled.loc[0, LABEL_IDS[1]] == 1 and filled.loc[1, list(LABEL_IDS)].sum() == 0
     assert template.loc[0, LABEL_IDS[1]] == 0  # the input is not modified
+
+
+def test_fill_labels_counts_changes_when_every_id_is_known():
+    template = pd.DataFrame({"note_id": ["a", "b"], "text": ["x", "y"]})
+    for label in LABEL_IDS:
+        template[label] = 0
+    truth = template.copy()
+    truth.loc[:, LABEL_IDS[0]] = 1
+    filled, changed = fill_labels(template, truth)
+    assert changed == 2 and filled[LABEL_IDS[0]].tolist() == [1, 1]

@@ -1,10 +1,14 @@
+import json
 import logging
+import shutil
 
 import numpy as np
+import pytest
 from sklearn.datasets import make_multilabel_classification
 
+from ethicsnlp.errors import DataError, ModelError
 from ethicsnlp.model import ThresholdedMultiLabelClassifier
-from ethicsnlp.train import cross_validate_views
+from ethicsnlp.train import cross_validate_views, train
 
 
 def test_extra_notes_join_every_training_fold_and_the_log_counts_them(caplog):
@@ -25,3 +29,28 @@ def test_extra_notes_join_every_training_fold_and_the_log_counts_them(caplog):
     folds = [r.getMessage() for r in caplog.records if r.getMessage().startswith("fold ")]
     assert len(folds) == 4  # cv=0: leave one group out
     assert all("130 training notes (40 of them training-only), 30 held out" in m for m in folds)
+
+
+def test_train_refuses_an_existing_model_before_any_work(tiny_model_dir, sample_file, tmp_path):
+    target = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, target)
+    before = (target / "model.skops").read_bytes()
+    with pytest.raises(ModelError, match="already holds a model"):
+        train([sample_file], target, cv=-1, n_jobs=1)
+    with pytest.raises(ModelError, match="--parent"):
+        train([sample_file], tmp_path / "new", cv=-1, n_jobs=1, parent=tmp_path / "nope")
+    assert (target / "model.skops").read_bytes() == before
+
+
+def test_a_label_missing_from_a_fold_is_a_data_error(sample_rows, tmp_path):
+    rows = []
+    for i, row in enumerate(sample_rows):
+        labels = row["labels"]
+        # every harmful_practice note in one setting
+        note_id = f"only-{i}" if "harmful_practice" in labels else f"s{i % 4}-{i}"
+        rows.append({"note_id": note_id, "text": row["text"], "labels": labels})
+    path = tmp_path / "one_setting.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(DataError, match="label 'harmful_practice' has no positive"):
+        train([path], tmp_path / "m", cv=0, n_jobs=1)
+    assert not (tmp_path / "m").exists()
