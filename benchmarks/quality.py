@@ -156,11 +156,15 @@ def write_errors(path: Path, frame, Y: np.ndarray, out: dict) -> None:
     print(f"errors written to {path}")
 
 
+def _cell(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def table(report: dict) -> str:
     names = list(report["results"])
     lines = ["| label | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for label in LABEL_IDS:
-        cells = [f"{report['results'][n]['per_label'][label]['f1']:.3f}" for n in names]
+        cells = [_cell(report["results"][n]["per_label"][label]["f1"]) for n in names]
         lines.append(f"| `{label}` | " + " | ".join(cells) + " |")
     for key, title in [
         ("macro_f1", "**macro F1**"),
@@ -168,7 +172,7 @@ def table(report: dict) -> str:
         ("no_label_flagged", "no-label notes flagged"),
         ("labelled_caught", "labelled notes caught"),
     ]:
-        cells = [f"{report['results'][n][key]:.3f}" for n in names]
+        cells = [_cell(report["results"][n][key]) for n in names]
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
     cells = [f"{report['results'][n]['cv_fit_and_predict_seconds']:.0f}" for n in names]
     timing = "train+predict seconds" if report.get("test_files") else "CV train+predict seconds"

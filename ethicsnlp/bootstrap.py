@@ -50,20 +50,37 @@ def weighted_counts(
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` with 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
-    out = np.zeros_like(num, dtype=np.float64)
+    """``num / den``, NaN (undefined) where ``den`` is 0."""
+    out = np.full(np.shape(num), np.nan, dtype=np.float64)
     np.divide(num, den, out=out, where=den > 0)
     return out
 
 
 def f1_from_counts(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    """F1 from counts (any shape), 0 where a label has no positives and no flags."""
+    """F1 from counts (any shape); NaN where a label has no positives and no flags
+    (nothing to find and nothing flagged: F1 is undefined, not 0)."""
     return _ratio(2 * tp, 2 * tp + fp + fn)
 
 
-def _interval(values: np.ndarray, alpha: float) -> list[float]:
+def macro_of(f1: np.ndarray) -> np.ndarray:
+    """Mean F1 over the labels where it is defined (last axis); NaN if none is."""
+    defined = ~np.isnan(f1)
+    total = np.where(defined, f1, 0.0).sum(axis=-1)
+    count = defined.sum(axis=-1)
+    return _ratio(total, count.astype(np.float64))
+
+
+def _interval(values: np.ndarray, alpha: float) -> list[float] | None:
+    """Percentile interval over the resamples where the value is defined."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
     lo, hi = np.percentile(values, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
     return [round(float(lo), 4), round(float(hi), 4)]
+
+
+def _rounded(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
 
 
 def metric_intervals(
@@ -88,7 +105,7 @@ def metric_intervals(
         stats["recall"].append(_ratio(tp, tp + fn))
         stats["f1"].append(f1)
         stats["support"].append(tp + fn)
-        stats["macro"].append(f1.mean(axis=1))
+        stats["macro"].append(macro_of(f1))
         stats["micro"].append(f1_from_counts(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)))
     arrays = {k: np.concatenate(v, axis=0) for k, v in stats.items()}
     per_label = {
@@ -106,6 +123,13 @@ def metric_intervals(
         "seed": seed,
         "level": 1 - alpha,
     }
+
+
+def _zero_nan(f1: np.ndarray) -> np.ndarray:
+    """F1 with undefined (NaN) read as 0, for per-label differences: a label neither
+    model can be measured on differs by 0, and one that only one model flagged (with
+    no positives) costs that model its F1 of 0."""
+    return np.nan_to_num(f1, nan=0.0)
 
 
 def paired_f1_difference(
@@ -129,13 +153,14 @@ def paired_f1_difference(
     point = []
     for pred in (pred_a, pred_b):
         point.append(f1_from_counts(*weighted_counts(ones, Y, pred))[0])
-    diff_point = point[1] - point[0]
+    diff_point = _zero_nan(point[1]) - _zero_nan(point[0])
+    macro_point = macro_of(point[1]) - macro_of(point[0])
     diffs, macro = [], []
     for W in resample_weights(n, n_boot, seed):
         f1_a = f1_from_counts(*weighted_counts(W, Y, pred_a))
         f1_b = f1_from_counts(*weighted_counts(W, Y, pred_b))
-        diffs.append(f1_b - f1_a)
-        macro.append(f1_b.mean(axis=1) - f1_a.mean(axis=1))
+        diffs.append(_zero_nan(f1_b) - _zero_nan(f1_a))
+        macro.append(macro_of(f1_b) - macro_of(f1_a))
     d = np.concatenate(diffs, axis=0)
     m = np.concatenate(macro, axis=0)
     return {
@@ -143,7 +168,7 @@ def paired_f1_difference(
             label: {"diff": round(float(diff_point[j]), 4), "ci": _interval(d[:, j], alpha)}
             for j, label in enumerate(LABEL_IDS[:n_labels])
         },
-        "macro": {"diff": round(float(diff_point.mean()), 4), "ci": _interval(m, alpha)},
+        "macro": {"diff": _rounded(macro_point), "ci": _interval(m, alpha)},
         "n_boot": n_boot,
         "seed": seed,
         "level": 1 - alpha,

@@ -11,6 +11,7 @@ verdict. "Better" or "worse" means the interval excludes 0.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ from scipy.stats import binomtest
 from ethicsnlp.bootstrap import paired_f1_difference
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, file_sha256, label_matrix, read_notes
 from ethicsnlp.evaluate import write_text_atomic
+from ethicsnlp.fingerprints import count_in_training
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.predict import EthicsModel, load_model
 from ethicsnlp.taxonomy import LABEL_IDS
+
+log = logging.getLogger(__name__)
 
 MAX_LISTED = 200  # changed notes listed in compare.md (all are in compare.json)
 
@@ -81,9 +85,20 @@ def verdict(result: dict[str, Any]) -> str:
         elif hi < 0:
             worse.append(f"{label} {entry['diff']:+.2f} [{lo:+.2f}, {hi:+.2f}]")
     macro = result["macro"]
-    macro_text = f"macro F1 {macro['diff']:+.3f} [{macro['ci'][0]:+.3f}, {macro['ci'][1]:+.3f}]"
+    ci = macro["ci"]
+    if macro["diff"] is None or ci is None:
+        macro_text = "macro F1 difference undefined (no label can be measured on these notes)"
+        macro_side = ""
+    else:
+        macro_text = f"macro F1 {macro['diff']:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+        macro_side = "better" if ci[0] > 0 else "worse" if ci[1] < 0 else ""
     b = result["model_b"]["name"]
     if not better and not worse:
+        if macro_side:
+            return (
+                f"B ({b}) {macro_side} overall: {macro_text}, though no single label's "
+                "95% interval excludes 0"
+            )
         return (
             f"B ({b}) neither better nor worse on any label "
             f"(all 95% intervals include 0); {macro_text}"
@@ -134,10 +149,28 @@ def compare_models(
             **diff["per_label"][label],
             "mcnemar": mcnemar_exact(Y[:, j], preds[0][:, j], preds[1][:, j]),
         }
+    seen = {letter: count_in_training(texts, m.folder) for letter, m in (("A", a), ("B", b))}
+    for letter, count in seen.items():
+        if count:
+            log.warning(
+                "%d of the %d notes were in model %s's training data (same text); compare "
+                "on notes neither model trained on",
+                count,
+                len(texts),
+                letter,
+            )
     result: dict[str, Any] = {
         "data": {"path": str(data), "sha256": file_sha256(data), "rows": len(frame)},
-        "model_a": {"name": _name(a, "A"), "folder": str(a.folder)},
-        "model_b": {"name": _name(b, "B"), "folder": str(b.folder)},
+        "model_a": {
+            "name": _name(a, "A"),
+            "folder": str(a.folder),
+            "notes_in_training_data": seen["A"],
+        },
+        "model_b": {
+            "name": _name(b, "B"),
+            "folder": str(b.folder),
+            "notes_in_training_data": seen["B"],
+        },
         "metrics_a": metrics[0],
         "metrics_b": metrics[1],
         "per_label": per_label,
@@ -158,6 +191,25 @@ def compare_models(
     return result
 
 
+def _f(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _leakage_lines(result: dict[str, Any]) -> list[str]:
+    """A warning for each model that was trained on some of the compared notes."""
+    lines = []
+    for key, letter in (("model_a", "A"), ("model_b", "B")):
+        seen = result[key].get("notes_in_training_data")
+        if seen:
+            lines += [
+                f"**{seen} of the {result['data']['rows']} notes were in model {letter}'s "
+                "training data (same text): its figures are optimistic and the comparison "
+                "is not fair.**",
+                "",
+            ]
+    return lines
+
+
 def render_compare_markdown(result: dict[str, Any]) -> str:
     """compare.md: verdict, per-label table, and the notes whose flags changed (ids only)."""
     a, b = result["model_a"], result["model_b"]
@@ -170,6 +222,7 @@ def render_compare_markdown(result: dict[str, Any]) -> str:
         "",
         f"**Verdict: {result['verdict']}**",
         "",
+        *_leakage_lines(result),
         f"Differences are B - A with 95% paired bootstrap intervals ({boot['n_boot']} "
         f"resamples of the notes, seed {boot['seed']}); a label counts as better or worse "
         "only when its interval excludes 0. McNemar: exact binomial test on the notes "
@@ -183,14 +236,16 @@ def render_compare_markdown(result: dict[str, Any]) -> str:
         e = result["per_label"][label]
         m = e["mcnemar"]
         lines.append(
-            f"| `{label}` | {e['support']} | {e['f1_a']:.3f} | {e['f1_b']:.3f} | "
+            f"| `{label}` | {e['support']} | {_f(e['f1_a'])} | {_f(e['f1_b'])} | "
             f"{e['diff']:+.3f} | [{e['ci'][0]:+.3f}, {e['ci'][1]:+.3f}] | "
             f"{m['a_only_right']} | {m['b_only_right']} | {m['p_value']:.3g} |"
         )
     macro = result["macro"]
     lines += [
-        f"| **macro F1** | | {macro['f1_a']:.3f} | {macro['f1_b']:.3f} | {macro['diff']:+.3f} "
-        f"| [{macro['ci'][0]:+.3f}, {macro['ci'][1]:+.3f}] | | | |",
+        f"| **macro F1** | | {_f(macro['f1_a'])} | {_f(macro['f1_b'])} | "
+        f"{_f(macro['diff'], '+.3f')} | "
+        + (f"[{macro['ci'][0]:+.3f}, {macro['ci'][1]:+.3f}]" if macro["ci"] else "n/a")
+        + " | | | |",
         "",
         f"## Notes whose flags changed ({len(result['changed'])})",
         "",

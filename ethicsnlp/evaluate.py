@@ -9,6 +9,7 @@ and writes ``metrics.json``, ``report.md`` and a self-contained
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -20,9 +21,12 @@ import numpy as np
 from ethicsnlp.bootstrap import metric_intervals
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, file_sha256, label_matrix, read_notes
 from ethicsnlp.explore import data_summary
+from ethicsnlp.fingerprints import count_in_training
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.predict import EthicsModel, load_model
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS_BY_ID
+
+log = logging.getLogger(__name__)
 
 TOP_ERRORS = 5
 REPORT_FILES = ("metrics.json", "report.md", "report.html")
@@ -60,12 +64,21 @@ def evaluate(
     pred = (proba >= scorer.thresholds).astype(int)
     metrics = flag_metrics(Y, pred, proba)
     sha = file_sha256(data)
+    seen = count_in_training(frame["text"], scorer.folder)
     metrics["data"] = {
         "path": str(data),
         "sha256": sha,
         "rows": len(frame),
-        "in_training_data": _in_training_data(scorer.card, sha),
+        "in_training_data": _in_training_data(scorer.card, sha) or seen == len(frame),
+        "notes_in_training_data": seen,
     }
+    if seen:
+        log.warning(
+            "%d of the %d notes were in the model's training data (same text); the "
+            "figures are optimistic: evaluate on notes the model never saw",
+            seen,
+            len(frame),
+        )
     metrics["model"] = {
         "name": scorer.card.get("name"),
         "folder": str(scorer.folder),
@@ -249,6 +262,17 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _macro_scope(metrics: dict[str, Any]) -> str:
+    """Say which labels the macro F1 averages when some had nothing to measure."""
+    count = metrics.get("macro_labels", len(LABEL_IDS))
+    if count >= len(LABEL_IDS):
+        return ""
+    return (
+        f" over the {count} labels these notes have or the model flagged (the others "
+        "have no F1: n/a)"
+    )
+
+
 def render_markdown(metrics: dict[str, Any]) -> str:
     """A short Markdown report of ``metrics`` (no note text)."""
     macro_ci = metrics.get("macro_f1_ci")
@@ -258,14 +282,22 @@ def render_markdown(metrics: dict[str, Any]) -> str:
         f"Data: `{metrics.get('data', {}).get('path', '?')}` ({metrics['n_notes']} notes).",
         "",
     ]
+    seen = metrics.get("data", {}).get("notes_in_training_data")
     if metrics.get("data", {}).get("in_training_data"):
         parts += [
             "**These notes were used to train the model: the figures are optimistic.**",
             "",
         ]
+    elif seen:
+        parts += [
+            f"**{seen} of these {metrics['n_notes']} notes were used to train the model "
+            "(same text): the figures are optimistic.**",
+            "",
+        ]
     parts += [
         f"- Macro F1: **{_fmt(metrics['macro_f1'])}**"
         + (f" (95% CI {_ci(macro_ci)})" if macro_ci else "")
+        + _macro_scope(metrics)
         + f"; micro F1: {_fmt(metrics['micro_f1'])}",
         f"- No-label notes flagged (false alarms per note): {_fmt(metrics['no_label_flagged'])}",
         f"- Labelled notes caught (at least one flag): {_fmt(metrics['labelled_caught'])}",
@@ -289,13 +321,17 @@ def render_markdown(metrics: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def macro_difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float]:
-    """Per-label F1 difference ``a - b`` plus ``macro``."""
-    diff = {
-        label: round(a["per_label"][label]["f1"] - b["per_label"][label]["f1"], 4)
+def macro_difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float | None]:
+    """Per-label F1 difference ``a - b`` plus ``macro`` (an undefined F1 counts as 0
+    per label; the macro difference is ``None`` when either macro is undefined)."""
+    diff: dict[str, float | None] = {
+        label: round((a["per_label"][label]["f1"] or 0.0) - (b["per_label"][label]["f1"] or 0.0), 4)
         for label in LABEL_IDS
     }
-    diff["macro"] = round(float(a["macro_f1"] - b["macro_f1"]), 4)
+    if a["macro_f1"] is None or b["macro_f1"] is None:
+        diff["macro"] = None
+    else:
+        diff["macro"] = round(float(a["macro_f1"] - b["macro_f1"]), 4)
     return diff
 
 

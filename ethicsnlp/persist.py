@@ -84,9 +84,14 @@ def drop_fit_only_state(estimator: Any) -> Any:
     return estimator
 
 
-def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -> Path:
-    """Write ``pipeline`` (compressed, without fit-only state) and ``card`` into
-    ``folder`` with checksums; return the folder.
+def save_model_folder(
+    folder: str | Path,
+    pipeline: Any,
+    card: dict[str, Any],
+    extra_files: dict[str, str] | None = None,
+) -> Path:
+    """Write ``pipeline`` (compressed, without fit-only state), ``card`` and any
+    ``extra_files`` (name -> text) into ``folder`` with checksums; return the folder.
 
     Everything is written to a new sibling folder first and renamed into place only
     when complete, so an interrupted save never leaves a half-written model, and a
@@ -107,7 +112,10 @@ def save_model_folder(folder: str | Path, pipeline: Any, card: dict[str, Any]) -
         (staging / CARD_FILE).write_text(
             json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8"
         )
-        lines = [f"{_sha256(staging / name)}  {name}" for name in (MODEL_FILE, CARD_FILE)]
+        for name, text in (extra_files or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+        names = (MODEL_FILE, CARD_FILE, *sorted(extra_files or {}))
+        lines = [f"{_sha256(staging / name)}  {name}" for name in names]
         (staging / CHECKSUM_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
         staging.chmod(0o755)
         if folder.exists():

@@ -452,7 +452,9 @@ def render_html(
         (
             "Macro F1",
             _with_ci(metrics["macro_f1"], metrics.get("macro_f1_ci")),
-            "average of the ten labels' F1",
+            "average of the ten labels' F1"
+            if metrics.get("macro_labels", len(LABEL_IDS)) >= len(LABEL_IDS)
+            else f"average over the {metrics['macro_labels']} labels with notes or flags",
         ),
         ("Micro F1", _with_ci(metrics["micro_f1"], metrics.get("micro_f1_ci")), "all flags pooled"),
         (
@@ -484,6 +486,13 @@ def render_html(
             "<p class='warn'><b>These notes were used to train the model.</b> The figures "
             "below are therefore optimistic; evaluate on notes the model has not seen "
             "(or use the cross-validated figures in the model card).</p>"
+        )
+    elif data.get("notes_in_training_data"):
+        warnings.append(
+            f"<p class='warn'><b>{data['notes_in_training_data']} of these "
+            f"{data.get('rows')} notes were used to train the model</b> (same text). The "
+            "figures below are therefore optimistic; evaluate on notes the model has not "
+            "seen.</p>"
         )
     if redact:
         warnings.append(

@@ -25,6 +25,7 @@ from ethicsnlp.data import (
 )
 from ethicsnlp.errors import DataError, ModelError
 from ethicsnlp.features import NoteAnalyzer
+from ethicsnlp.fingerprints import FINGERPRINT_FILE, fingerprints_text
 from ethicsnlp.grouping import note_groups, outer_splits
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.model import OneClassError, build_model
@@ -294,7 +295,7 @@ def train(
     )
     if parent is not None:
         card["lineage"] = _lineage(Path(parent), frame)
-    save_model_folder(output, pipeline, card)
+    save_model_folder(output, pipeline, card, {FINGERPRINT_FILE: fingerprints_text(texts)})
     return card
 
 

@@ -39,6 +39,11 @@ def test_verdict_wording():
         "model_b": {"name": "new"},
     }
     assert "neither better nor worse" in verdict(result)
+    result["macro"] = {"diff": 0.37, "ci": [0.21, 0.41]}
+    assert verdict(result).startswith("B (new) better overall: macro F1 +0.370 [+0.210, +0.410]")
+    result["macro"] = {"diff": None, "ci": None}
+    assert "macro F1 difference undefined" in verdict(result)
+    result["macro"] = {"diff": 0.01, "ci": [-0.01, 0.03]}
     for label in LABEL_IDS[:6]:
         per_label[label] = {"diff": 0.1, "ci": [0.02, 0.2]}
     per_label["harmful_practice"] = {"diff": -0.08, "ci": [-0.15, -0.02]}
