@@ -381,12 +381,23 @@ def read_many(
     columns: Columns = DEFAULT_COLUMNS,
     require_labels: bool = False,
 ) -> pd.DataFrame:
-    """Read several files and concatenate them; note ids must be unique across files.
+    """Read several files and concatenate them; note ids must be unique across files,
+    and file names too (they identify the files in model cards and ``--cv-on``).
 
     Adds a ``source`` column holding each note's file name.
     """
     frames = []
     first_seen: dict[str, str] = {}
+    paths = list(paths)
+    names: dict[str, Path] = {}
+    for path in map(Path, paths):
+        if path.name in names and names[path.name].resolve() != path.resolve():
+            raise DataError(
+                f"two input files share the name {path.name!r} ({names[path.name]} and "
+                f"{path}); files are told apart by name in model cards and --cv-on, so "
+                "rename one"
+            )
+        names[path.name] = path
     for path in paths:
         frame = read_notes(path, columns=columns, require_labels=require_labels)
         for note_id in frame[NOTE_ID]:

@@ -222,3 +222,12 @@ def test_unknown_label_that_is_really_text_is_not_shown(tmp_path):
     with pytest.raises(DataError, match="unknown label \\(not shown") as info:
         read_notes(path)
     assert SECRET not in str(info.value)
+
+
+def test_read_many_rejects_two_files_with_one_name(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = write_jsonl(tmp_path / "a" / "notes.jsonl", [{"note_id": "x", "text": "one"}])
+    b = write_jsonl(tmp_path / "b" / "notes.jsonl", [{"note_id": "y", "text": "two"}])
+    with pytest.raises(DataError, match=r"two input files share the name 'notes\.jsonl'"):
+        read_many([a, b])
