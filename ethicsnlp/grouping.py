@@ -41,7 +41,9 @@ def note_groups(frame: pd.DataFrame, group_by: str = "prefix") -> np.ndarray | N
     raise DataError(f"--group-by must be 'prefix', 'column:NAME' or 'none', got {group_by!r}")
 
 
-def outer_splits(Y: np.ndarray, groups: np.ndarray | None, cv: int, seed: int) -> tuple[list, str]:
+def outer_splits(
+    Y: np.ndarray, groups: np.ndarray | None, cv: int, seed: int, warn: bool = True
+) -> tuple[list, str]:
     """Cross-validation splits and a description of them.
 
     ``cv == 0`` means leave one group out, and so does a ``cv`` larger than the
@@ -52,11 +54,12 @@ def outer_splits(Y: np.ndarray, groups: np.ndarray | None, cv: int, seed: int) -
     n = len(Y)
     n_groups = len(set(groups)) if groups is not None else 0
     if groups is not None and 2 <= n_groups < cv:
-        log.warning(
-            "only %d groups for %d folds: leaving one group out instead", n_groups, cv
-        )
+        if warn:
+            log.warning(
+                "only %d groups for %d folds: leaving one group out instead", n_groups, cv
+            )
         cv = 0
-    if groups is not None and n_groups < 2:
+    if groups is not None and n_groups < 2 and warn:
         log.warning(
             "fewer than two groups: cross-validation is a random stratified split, so its "
             "figures are not for settings the model never saw"

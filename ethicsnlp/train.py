@@ -139,7 +139,7 @@ def _check_folds_have_both_classes(
     """Before any fitting: every outer fold's training notes (with the notes that join
     every fold) must hold each label and its absence, else a :class:`DataError`."""
     rest = Y[~evaluated]
-    splits, _ = outer_splits(Y[evaluated], groups, cv, seed)
+    splits, _ = outer_splits(Y[evaluated], groups, cv, seed, warn=False)
     for train_idx, _ in splits:
         fold = np.vstack([Y[evaluated][train_idx], rest])
         for j in range(Y.shape[1]):
