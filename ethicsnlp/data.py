@@ -355,6 +355,7 @@ def validate_frame(
     if mode is not None:
         labels = pd.DataFrame(label_rows, columns=list(LABEL_IDS), dtype="int64")
         clean = pd.concat([clean, labels], axis=1)
+    clean.attrs["input_columns"] = [str(column) for column in frame.columns]
     return clean
 
 
@@ -384,7 +385,8 @@ def read_many(
     """Read several files and concatenate them; note ids must be unique across files,
     and file names too (they identify the files in model cards and ``--cv-on``).
 
-    Adds a ``source`` column holding each note's file name.
+    Adds a ``source`` column holding each note's file name; ``attrs["input_columns"]``
+    maps each file name to the columns it had.
     """
     frames = []
     first_seen: dict[str, str] = {}
@@ -398,6 +400,7 @@ def read_many(
                 "rename one"
             )
         names[path.name] = path
+    input_columns: dict[str, list[str]] = {}
     for path in paths:
         frame = read_notes(path, columns=columns, require_labels=require_labels)
         for note_id in frame[NOTE_ID]:
@@ -408,10 +411,13 @@ def read_many(
                     column=columns.id,
                 )
             first_seen[note_id] = str(path)
+        input_columns[Path(path).name] = frame.attrs.get("input_columns", [])
         frames.append(frame.assign(source=Path(path).name))
     if not frames:
         raise DataError("no input files given")
-    return pd.concat(frames, ignore_index=True)
+    combined = pd.concat(frames, ignore_index=True)
+    combined.attrs = {"input_columns": input_columns}
+    return combined
 
 
 def label_matrix(frame: pd.DataFrame) -> np.ndarray:

@@ -133,6 +133,22 @@ def cross_validate_views(
     }
 
 
+def _warn_about_unchecked_templates(input_columns: dict[str, list[str]]) -> None:
+    """Warn for each training file that is a ``suggest`` template: its labels start as
+    the model's own flags, which teach the model nothing unless a person checked them."""
+    from ethicsnlp.suggest import SCORES_COLUMN
+
+    for name, names in input_columns.items():
+        if SCORES_COLUMN in names:
+            log.warning(
+                "%s is an `ethicsnlp suggest` template (it has a %s column): its labels "
+                "start as the model's own flags; train on it only after a person has "
+                "checked every row",
+                name,
+                SCORES_COLUMN,
+            )
+
+
 def _check_folds_have_both_classes(
     Y: np.ndarray, evaluated: np.ndarray, groups: np.ndarray | None, cv: int, seed: int
 ) -> None:
@@ -194,6 +210,7 @@ def train(
             raise ModelError(f"{parent}: --parent is not a model folder")
         verify_checksums(Path(parent))
     frame = read_many(data, columns=columns, require_labels=True)
+    _warn_about_unchecked_templates(frame.attrs.get("input_columns", {}))
     Y = label_matrix(frame)
     for j, label in enumerate(LABEL_IDS):
         positives = int(Y[:, j].sum())

@@ -54,3 +54,16 @@ def test_a_label_missing_from_a_fold_is_a_data_error(sample_rows, tmp_path):
     with pytest.raises(DataError, match="label 'harmful_practice' has no positive"):
         train([path], tmp_path / "m", cv=0, n_jobs=1)
     assert not (tmp_path / "m").exists()
+
+
+def test_training_on_a_suggest_template_warns(tiny_model_dir, sample_file, tmp_path, caplog):
+    template = tmp_path / "template.jsonl"
+    rows = [json.loads(line) for line in sample_file.read_text(encoding="utf-8").splitlines()]
+    template.write_text(
+        "".join(json.dumps({**r, "note_id": f"t-{i}", "model_scores": "{}"}) + "\n"
+                for i, r in enumerate(rows)),
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="ethicsnlp.train"):
+        train([template], tmp_path / "m", cv=-1, n_jobs=1)
+    assert "template.jsonl is an `ethicsnlp suggest` template" in caplog.text
