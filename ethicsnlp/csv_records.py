@@ -62,16 +62,21 @@ def shown_column_names(
 def header_index(header: Sequence[str], name: str, path: Path, flag: str) -> int:
     """Position of column ``name`` in ``header``; a :class:`DataError` naming the
     column when it is missing or appears twice."""
-    positions = [i for i, column in enumerate(header) if column == name]
-    if not positions:
+    if name not in header:
         raise DataError(
             f"missing column {name!r} (found: {shown_column_names(header)}); set the column "
             f"name with {flag}",
             path=path,
         )
-    if len(positions) > 1:
-        raise DataError(f"column {name!r} appears {len(positions)} times in the header", path=path)
-    return positions[0]
+    refuse_repeated_column(header, name, path)
+    return header.index(name)
+
+
+def refuse_repeated_column(header: Sequence[str], name: str, path: Path) -> None:
+    """A :class:`DataError` when column ``name`` appears more than once in ``header``."""
+    count = list(header).count(name)
+    if count > 1:
+        raise DataError(f"column {name!r} appears {count} times in the header", path=path)
 
 
 def iter_csv_records(

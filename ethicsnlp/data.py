@@ -21,7 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ethicsnlp.csv_records import field_count_problem, iter_csv_records, shown_column_names
+from ethicsnlp.csv_records import (
+    field_count_problem,
+    iter_csv_records,
+    refuse_repeated_column,
+    shown_column_names,
+)
 from ethicsnlp.errors import DataError, shown_id
 from ethicsnlp.taxonomy import LABEL_IDS
 
@@ -81,10 +86,7 @@ def _read_csv(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
         raise DataError("the file is empty (no header row)", path=path)
     header, records = iter_csv_records(io.StringIO(text, newline=""), path)
     for name in (columns.id, columns.text):
-        if header.count(name) > 1:
-            raise DataError(
-                f"column {name!r} appears {header.count(name)} times in the header", path=path
-            )
+        refuse_repeated_column(header, name, path)
     needed = 1 + max(
         (header.index(name) for name in (columns.id, columns.text) if name in header), default=0
     )

@@ -154,14 +154,25 @@ def _check_folds_have_both_classes(
 ) -> None:
     """Before any fitting: every outer fold's training notes (with the notes that join
     every fold) must hold each label and its absence, else a :class:`DataError`."""
-    rest = Y[~evaluated]
-    splits, _ = outer_splits(Y[evaluated], groups, cv, seed, warn=False)
+    Y_evaluated, rest = Y[evaluated], Y[~evaluated]
+    splits, _ = outer_splits(Y_evaluated, groups, cv, seed, warn=False)
     for train_idx, _ in splits:
-        fold = np.vstack([Y[evaluated][train_idx], rest])
+        fold = np.vstack([Y_evaluated[train_idx], rest])
         for j in range(Y.shape[1]):
             if fold[:, j].min() == fold[:, j].max():
-                with _one_class_as_data_error("cross-validation"):
-                    raise OneClassError(j, "the training part of a cross-validation fold")
+                raise _one_class_error(
+                    j, "the training part of a cross-validation fold", "cross-validation"
+                )
+
+
+def _one_class_error(column: int, where: str, stage: str) -> DataError:
+    """The error for a label with only one class where a classifier must be fitted."""
+    return DataError(
+        f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in "
+        f"{where} during {stage}: its notes sit in too few groups. Add notes with "
+        "this label from more settings, use fewer --cv folds, pick another --group-by, "
+        "or skip cross-validation with --cv -1"
+    )
 
 
 @contextlib.contextmanager
@@ -171,12 +182,7 @@ def _one_class_as_data_error(stage: str) -> Iterator[None]:
     try:
         yield
     except OneClassError as exc:
-        raise DataError(
-            f"label {LABEL_IDS[exc.column]!r} has no positive (or no negative) notes in "
-            f"{exc.where} during {stage}: its notes sit in too few groups. Add notes with "
-            "this label from more settings, use fewer --cv folds, pick another --group-by, "
-            "or skip cross-validation with --cv -1"
-        ) from None
+        raise _one_class_error(exc.column, exc.where, stage) from None
 
 
 def train(
