@@ -34,8 +34,8 @@ from sklearn.pipeline import Pipeline
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, label_matrix, read_many, write_frame
 from ethicsnlp.errors import DataError
 from ethicsnlp.features import NoteAnalyzer
-from ethicsnlp.grouping import note_groups
-from ethicsnlp.model import build_model
+from ethicsnlp.grouping import label_missing_from_a_fold, note_groups
+from ethicsnlp.model import OneClassError, build_model
 from ethicsnlp.taxonomy import LABEL_IDS
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,9 @@ def out_of_fold_proba(
     ``cv``-fold cross-validation (the spaCy analysis runs once for all folds)."""
     from ethicsnlp.train import cross_validate_views
 
+    column = label_missing_from_a_fold(Y, groups, cv, seed)
+    if column is not None:
+        raise _one_class_error(column, "the training part of a cross-validation fold")
     views = NoteAnalyzer().transform(list(texts))
 
     def make_model() -> Pipeline:
@@ -62,13 +65,19 @@ def out_of_fold_proba(
 
     try:
         result = cross_validate_views(make_model, views, Y, groups, cv=cv, seed=seed)
-    except ValueError as exc:
-        raise DataError(
-            f"cross-validation failed ({type(exc).__name__}): a training fold lacks notes "
-            "with or without some label; use fewer folds (--cv) or more labelled notes"
-        ) from None
+    except OneClassError as exc:
+        raise _one_class_error(exc.column, exc.where) from None
     log.info("out-of-fold probabilities from %s", result["splits"])
     return result["proba"]
+
+
+def _one_class_error(column: int, where: str) -> DataError:
+    """The error for a label the audit's cross-validation cannot fit."""
+    return DataError(
+        f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in {where}: "
+        "its notes sit in too few groups. Add notes with this label from more settings, "
+        "use fewer --cv folds or pick another --group-by"
+    )
 
 
 def class_thresholds(Y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -76,3 +76,23 @@ def outer_splits(
     strata = np.asarray(Y).any(axis=1).astype(int)
     splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(n), strata)), f"stratified {k}-fold (no groups)"
+
+
+def label_missing_from_a_fold(
+    Y: np.ndarray,
+    groups: np.ndarray | None,
+    cv: int,
+    seed: int,
+    Y_every_fold: np.ndarray | None = None,
+) -> int | None:
+    """The first label column whose notes in some outer fold's training part (plus
+    ``Y_every_fold``, notes that join every fold) are all positive or all negative,
+    or ``None`` when every fold can fit every label. Checked before any fitting, so
+    a label that sits in too few groups fails in seconds, not after hours of work."""
+    splits, _ = outer_splits(Y, groups, cv, seed, warn=False)
+    for train_idx, _ in splits:
+        fold = Y[train_idx] if Y_every_fold is None else np.vstack([Y[train_idx], Y_every_fold])
+        for column in range(Y.shape[1]):
+            if fold[:, column].min() == fold[:, column].max():
+                return column
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,13 @@ from ethicsnlp.data import (
 )
 from ethicsnlp.errors import DataError, ModelError
 from ethicsnlp.features import NoteAnalyzer
-from ethicsnlp.fingerprints import FINGERPRINT_FILE, fingerprints_text
-from ethicsnlp.grouping import note_groups, outer_splits
+from ethicsnlp.fingerprints import (
+    FINGERPRINT_FILE,
+    fingerprints_text,
+    note_fingerprint,
+    read_fingerprints,
+)
+from ethicsnlp.grouping import label_missing_from_a_fold, note_groups, outer_splits
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.model import OneClassError, build_model
 from ethicsnlp.persist import CARD_FILE, check_model_output, save_model_folder, verify_checksums
@@ -154,15 +159,11 @@ def _check_folds_have_both_classes(
 ) -> None:
     """Before any fitting: every outer fold's training notes (with the notes that join
     every fold) must hold each label and its absence, else a :class:`DataError`."""
-    Y_evaluated, rest = Y[evaluated], Y[~evaluated]
-    splits, _ = outer_splits(Y_evaluated, groups, cv, seed, warn=False)
-    for train_idx, _ in splits:
-        fold = np.vstack([Y_evaluated[train_idx], rest])
-        for j in range(Y.shape[1]):
-            if fold[:, j].min() == fold[:, j].max():
-                raise _one_class_error(
-                    j, "the training part of a cross-validation fold", "cross-validation"
-                )
+    column = label_missing_from_a_fold(Y[evaluated], groups, cv, seed, Y[~evaluated])
+    if column is not None:
+        raise _one_class_error(
+            column, "the training part of a cross-validation fold", "cross-validation"
+        )
 
 
 def _one_class_error(column: int, where: str, stage: str) -> DataError:
@@ -323,7 +324,9 @@ def train(
 
 
 def _lineage(parent: Path, frame: pd.DataFrame) -> dict[str, Any]:
-    """Parent model name, its data hash and how many rows this training adds."""
+    """Parent model name, its data hash and rows, the difference in rows, and (when
+    the parent recorded its training fingerprints) how many distinct notes this
+    training adds to and drops from the parent's."""
     import json
 
     try:
@@ -336,4 +339,16 @@ def _lineage(parent: Path, frame: pd.DataFrame) -> dict[str, Any]:
         "parent_data_sha256": parent_card.get("training_data", {}).get("sha256"),
         "parent_rows": parent_rows,
         "rows_added": len(frame) - parent_rows,
+        **_notes_added_and_dropped(parent, frame["text"]),
     }
+
+
+def _notes_added_and_dropped(parent: Path, texts: Iterable[str]) -> dict[str, int | None]:
+    """Distinct notes (by fingerprint) new to this training and parent notes no longer
+    in it; ``None`` for both when the parent has no fingerprint file. Unlike
+    ``rows_added``, a note relabelled or moved between files counts as neither."""
+    known = read_fingerprints(parent)
+    if known is None:
+        return {"notes_added": None, "notes_dropped": None}
+    current = {note_fingerprint(text) for text in texts}
+    return {"notes_added": len(current - known), "notes_dropped": len(known - current)}

@@ -61,3 +61,22 @@ def test_cli_audit_needs_labels(tmp_path):
     pd.DataFrame({"note_id": ["a"], "text": ["x"]}).to_csv(notes, index=False)
     result = CliRunner().invoke(app, ["audit", str(notes), "-o", str(tmp_path / "a.csv")])
     assert result.exit_code == 2 and "no labels" in result.output
+
+
+def test_cli_audit_names_a_label_whose_notes_sit_in_one_group(sample_rows, tmp_path):
+    import json
+
+    rows = [
+        {
+            "note_id": f"only-{i}" if "harmful_practice" in row["labels"] else f"s{i % 4}-{i}",
+            "text": row["text"],
+            "labels": row["labels"],
+        }
+        for i, row in enumerate(sample_rows)
+    ]
+    path = tmp_path / "one_setting.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(path), "-o", str(tmp_path / "a.csv")])
+    assert result.exit_code == 2
+    assert "label 'harmful_practice' has no positive" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "a.csv").exists()

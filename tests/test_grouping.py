@@ -29,3 +29,16 @@ def test_fewer_groups_than_folds_leaves_one_group_out(caplog):
     with caplog.at_level(logging.WARNING, logger="ethicsnlp.grouping"):
         _, description = outer_splits(Y, np.repeat(["a"], 30), cv=5, seed=0)
     assert description.startswith("stratified") and "random stratified split" in caplog.text
+
+
+def test_label_missing_from_a_fold_names_the_first_label_a_fold_cannot_fit():
+    from ethicsnlp.grouping import label_missing_from_a_fold
+
+    groups = np.repeat(["a", "b", "c"], 4)
+    Y = np.zeros((12, 2), dtype=int)
+    Y[::2, 0] = 1  # label 0 in every group
+    Y[:4, 1] = 1  # label 1 only in group "a": the fold holding "a" out has no positive
+    assert label_missing_from_a_fold(Y, groups, cv=3, seed=0) == 1
+    # notes that join every fold can supply the missing class
+    every_fold = np.array([[1, 1]])
+    assert label_missing_from_a_fold(Y, groups, cv=3, seed=0, Y_every_fold=every_fold) is None

@@ -86,6 +86,8 @@ def test_retrain_workflow(sample_file, tmp_path):
     assert card["lineage"]["parent"] == str(tmp_path / "m1")
     assert card["lineage"]["parent_rows"] == parent_rows
     assert card["lineage"]["rows_added"] == 20
+    assert card["lineage"]["notes_dropped"] == 0
+    assert card["lineage"]["notes_added"] == template["text"].nunique()
     files = {Path(f["path"]).name: f for f in card["training_data"]["files"]}
     assert files["template.csv"]["rows"] == 20
     assert files["template.csv"]["sha256"] == hashlib.sha256(template_path.read_bytes()).hexdigest()

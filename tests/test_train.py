@@ -67,3 +67,18 @@ def test_training_on_a_suggest_template_warns(tiny_model_dir, sample_file, tmp_p
     with caplog.at_level(logging.WARNING, logger="ethicsnlp.train"):
         train([template], tmp_path / "m", cv=-1, n_jobs=1)
     assert "template.jsonl is an `ethicsnlp suggest` template" in caplog.text
+
+
+def test_lineage_counts_distinct_notes_added_and_dropped(tmp_path):
+    import pandas as pd
+
+    from ethicsnlp.fingerprints import FINGERPRINT_FILE, fingerprints_text
+    from ethicsnlp.train import _notes_added_and_dropped
+
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    assert _notes_added_and_dropped(parent, ["a"]) == {"notes_added": None, "notes_dropped": None}
+    (parent / FINGERPRINT_FILE).write_text(fingerprints_text(["kept note", "dropped note"]))
+    # the kept note appears twice (relabelled copy, other case and spacing): still one note
+    texts = pd.Series(["kept note", "Kept   note", "new note one", "new note two"])
+    assert _notes_added_and_dropped(parent, texts) == {"notes_added": 2, "notes_dropped": 1}
