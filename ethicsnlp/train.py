@@ -148,8 +148,9 @@ def _warn_about_unchecked_templates(input_columns: dict[str, list[str]]) -> None
             log.warning(
                 "%s is an `ethicsnlp suggest` template (it has a %s column): its labels "
                 "start as the model's own flags; train on it only after a person has "
-                "checked every row",
+                "checked every row, then delete the %s column to mark it checked",
                 name,
+                SCORES_COLUMN,
                 SCORES_COLUMN,
             )
 

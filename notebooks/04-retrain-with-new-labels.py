@@ -37,7 +37,7 @@ from ethicsnlp.evaluate import evaluate
 from ethicsnlp.explore import quick_model
 from ethicsnlp.paths import DATA_DIR
 from ethicsnlp.persist import read_card
-from ethicsnlp.suggest import fill_labels, suggest_notes
+from ethicsnlp.suggest import SCORES_COLUMN, fill_labels, suggest_notes
 from ethicsnlp.train import train
 from ethicsnlp.validate import validate_files
 
@@ -72,11 +72,13 @@ template.drop(columns=["text"]).head()
 # ## 2. Label them
 #
 # In practice: open the CSV in a spreadsheet and correct every 0/1 cell against
-# `docs/labels.md`. Here the annotated labels are copied in.
+# `docs/labels.md`, then delete the `model_scores` column to mark the file as
+# checked (`ethicsnlp train` warns about a template that still has it). Here the
+# annotated labels are copied in.
 
 # %%
 labelled, changed = fill_labels(template, dev)
-write_frame(labelled, root / "template.csv")
+write_frame(labelled.drop(columns=[SCORES_COLUMN]), root / "template.csv")
 print(f"{changed} cells corrected by the 'annotator'")
 
 # %% [markdown]

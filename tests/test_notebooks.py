@@ -53,4 +53,11 @@ def test_notebook_runs(name):
         if output.get("output_type") == "error"
     ]
     assert not errors
+    shown = "".join(
+        str(output.get("text", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+    assert "`ethicsnlp suggest` template" not in shown  # a checked template drops its scores
     assert seconds < BUDGET_SECONDS * 2, f"{name} took {seconds:.0f} s"  # 2x slack for a busy CI

@@ -67,6 +67,7 @@ def test_training_on_a_suggest_template_warns(tiny_model_dir, sample_file, tmp_p
     with caplog.at_level(logging.WARNING, logger="ethicsnlp.train"):
         train([template], tmp_path / "m", cv=-1, n_jobs=1)
     assert "template.jsonl is an `ethicsnlp suggest` template" in caplog.text
+    assert "delete the model_scores column to mark it checked" in caplog.text
 
 
 def test_lineage_counts_distinct_notes_added_and_dropped(tmp_path):
