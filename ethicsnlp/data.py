@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,20 @@ class Columns:
 
 
 DEFAULT_COLUMNS = Columns()
+
+
+def as_columns(columns: Columns | Sequence[str]) -> Columns:
+    """``columns`` as :class:`Columns`; a pair ``(id_column, text_column)`` is accepted."""
+    if isinstance(columns, Columns):
+        return columns
+    if (
+        isinstance(columns, Sequence)
+        and not isinstance(columns, str)
+        and len(columns) == 2
+        and all(isinstance(name, str) for name in columns)
+    ):
+        return Columns(*columns)
+    raise DataError("columns must be Columns(id=..., text=...) or a pair of column names")
 
 
 def file_format(path: Path) -> str:
@@ -134,7 +149,9 @@ def _read_jsonl(path: Path, columns: Columns) -> tuple[pd.DataFrame, list[int]]:
         raise DataError(JSON_ARRAY_HINT, path=path)
     records: list[dict] = []
     lines: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines are separated by "\n" alone: str.splitlines() would also split at
+    # U+2028, U+2029 and U+0085, which JSON allows unescaped inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -191,6 +208,16 @@ def read_table(
     Returns the frame, the 1-based row or line number of each record, and the
     word used for those numbers in messages (``row`` or ``line``).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(
+            f"expected the path of a file or folder, got a {type(path).__name__}"
+            + (
+                " (write a DataFrame to .jsonl or .parquet first, e.g. with write_frame)"
+                if isinstance(path, pd.DataFrame)
+                else ""
+            )
+        )
+    columns = as_columns(columns)
     path = Path(path)
     if not path.exists():
         raise DataError("no such file or folder", path=path)
@@ -372,6 +399,7 @@ def read_notes(
     Returns a DataFrame with ``note_id``, ``text`` and, when present, the ten
     0/1 label columns. Raises :class:`DataError` for any problem.
     """
+    columns = as_columns(columns)
     frame, rows, row_kind = read_table(path, columns)
     return validate_frame(
         frame, rows, path=path, row_kind=row_kind, columns=columns, require_labels=require_labels
@@ -392,7 +420,8 @@ def read_many(
     """
     frames = []
     first_seen: dict[str, str] = {}
-    paths = list(paths)
+    columns = as_columns(columns)
+    paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     names: dict[str, Path] = {}
     for path in map(Path, paths):
         if path.name in names and names[path.name].resolve() != path.resolve():

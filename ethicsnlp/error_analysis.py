@@ -165,20 +165,29 @@ def grouped_cv_errors(
     from sklearn.pipeline import Pipeline
 
     from ethicsnlp.data import label_matrix
+    from ethicsnlp.errors import DataError
     from ethicsnlp.features import NoteAnalyzer
-    from ethicsnlp.grouping import note_groups
+    from ethicsnlp.grouping import label_missing_from_a_fold, note_groups
     from ethicsnlp.model import build_model
     from ethicsnlp.nlp import get_nlp
     from ethicsnlp.train import cross_validate_views
 
     Y = label_matrix(frame)
+    groups = note_groups(frame, group_by)
+    column = label_missing_from_a_fold(Y, groups, cv, seed)
+    if column is not None:
+        raise DataError(
+            f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in the "
+            "training part of a cross-validation fold: use more labelled notes, from more "
+            "settings, or fewer folds (cv=)"
+        )
     texts = frame["text"].tolist()
     views = NoteAnalyzer().transform(texts)
     result = cross_validate_views(
         lambda: Pipeline(build_model(seed=seed).steps[1:]),
         views,
         Y,
-        note_groups(frame, group_by),
+        groups,
         cv=cv,
         seed=seed,
     )

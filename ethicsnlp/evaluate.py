@@ -53,10 +53,12 @@ def evaluate(
     ``report.md`` and ``report.html`` there; with ``redact`` the HTML report
     holds no note text (the other two never do).
     """
-    if n_boot < 0:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
         from ethicsnlp.errors import EthicsNLPError
 
-        raise EthicsNLPError(f"n_boot must be 0 (no intervals) or more, got {n_boot}")
+        raise EthicsNLPError(
+            f"n_boot must be a whole number, 0 (no intervals) or more, got {n_boot!r}"
+        )
     scorer = model if isinstance(model, EthicsModel) else load_model(model)
     frame = read_notes(data, columns=columns, require_labels=True)
     Y = label_matrix(frame)
@@ -215,6 +217,8 @@ def errors_frame(errors: dict[str, dict[str, list[dict]]]) -> Any:
                 if "evidence" in item:
                     row["evidence"] = " | ".join(item["evidence"])
                 rows.append(row)
+    if not rows:  # no errors: still the documented columns, so filters and groupbys work
+        return pd.DataFrame(columns=["label", "kind", "note_id", "score", "true", "flagged"])
     return pd.DataFrame(rows)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, label_matrix, read_many
+from ethicsnlp.errors import DataError
 from ethicsnlp.model import THRESHOLD_GRID
 from ethicsnlp.paths import default_training_files
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS_BY_ID
@@ -27,7 +28,8 @@ def load_labelled(
     """Read labelled files (default: the bundled ``data/labelled/*.jsonl``) into one frame
     with ``note_id``, ``text``, the ten label columns, ``source`` and ``group`` (note-id
     prefix, i.e. the setting)."""
-    frame = read_many(paths or default_training_files(), columns=columns, require_labels=True)
+    files = default_training_files() if paths is None else paths
+    frame = read_many(files, columns=columns, require_labels=True)
     return frame.assign(group=frame["note_id"].str.split("-", n=1).str[0])
 
 
@@ -44,6 +46,8 @@ def data_summary(frame: pd.DataFrame) -> dict[str, Any]:
     "no_label_share", "labels_per_note", "chars", "words"}``; ``chars`` and
     ``words`` are quantiles of note length. No note text.
     """
+    if len(frame) == 0:
+        raise DataError("no notes to summarise (the frame is empty)")
     texts = frame["text"].astype(str)
     summary: dict[str, Any] = {
         "notes": len(frame),
@@ -77,7 +81,13 @@ def label_counts_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_table(frame: pd.DataFrame, group_col: str = "group") -> pd.DataFrame:
-    """Notes, no-label notes and median length per group (setting)."""
+    """Notes, no-label notes and median length per group (setting); the groups are in
+    ``group_col`` (``load_labelled`` adds ``group``, the note-id prefix)."""
+    if group_col not in frame.columns:
+        raise DataError(
+            f"no {group_col!r} column: load the notes with load_labelled, or pass "
+            "group_col= naming the column that holds each note's setting"
+        )
     Y = label_matrix(frame)
     work = pd.DataFrame(
         {
@@ -103,8 +113,10 @@ def cooccurrence(Y: np.ndarray) -> pd.DataFrame:
 def stratified_sample(
     frame: pd.DataFrame, per_label: int = 10, negatives: int = 40, seed: int = 0
 ) -> pd.DataFrame:
-    """A small reproducible sample: up to ``per_label`` notes carrying each label plus
-    ``negatives`` notes carrying none (for quick experiments and notebooks)."""
+    """A small reproducible sample for quick experiments and notebooks: for each label
+    in turn, up to ``per_label`` more notes carrying it (a note often carries several
+    labels, so a label can end up in more than ``per_label`` sampled notes), plus
+    ``negatives`` notes carrying none."""
     rng = np.random.default_rng(seed)
     Y = label_matrix(frame)
     chosen: list[int] = []
@@ -156,6 +168,11 @@ def threshold_sweep(
     """
     y = np.asarray(y).astype(bool)
     proba = np.asarray(proba, dtype=float)
+    if y.ndim != 1 or proba.shape != y.shape:
+        raise DataError(
+            f"y and proba must be one label's 1-D truth and probabilities of the same "
+            f"length, got shapes {y.shape} and {proba.shape}"
+        )
     pred = proba[None, :] >= np.asarray(grid)[:, None]
     tp = (pred & y).sum(1).astype(float)
     fp = (pred & ~y).sum(1).astype(float)

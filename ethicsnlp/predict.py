@@ -22,7 +22,7 @@ import pandas as pd
 from spacy.attrs import IDX, SPACY
 from spacy.tokens import Doc
 
-from ethicsnlp.errors import DataError
+from ethicsnlp.errors import DataError, shown_id
 from ethicsnlp.features import DocCues, doc_views, join_marked, marked_terms, views_frame
 from ethicsnlp.nlp import get_nlp
 from ethicsnlp.nlp.sentences import sentence_bounds
@@ -106,14 +106,41 @@ class EthicsModel:
     def _proba_from_views(self, views: pd.DataFrame) -> np.ndarray:
         return self._classifier.predict_proba(self._features.transform(views))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities, shape ``(len(texts), 10)``, in label order."""
-        analyzer = self.pipeline.named_steps["analyze"]
-        return self._proba_from_views(analyzer.transform(list(texts)))
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(texts), 10)``, in label order.
 
-    def evidence(self, doc: Doc, flagged: Sequence[int]) -> dict[str, list[dict]]:
-        """For each flagged label index, the sentences that most raise it."""
-        return self._evidence_batch([doc], [flagged])[0]
+        ``texts`` are checked as :meth:`predict` checks them (a
+        :class:`~ethicsnlp.errors.DataError` for a missing, empty, non-string or
+        over-long text, or for one string passed instead of a list of them)."""
+        texts = checked_texts(texts)
+        if not texts:
+            return np.zeros((0, len(LABEL_IDS)))
+        analyzer = self.pipeline.named_steps["analyze"]
+        return self._proba_from_views(analyzer.transform(texts))
+
+    def evidence(self, doc: Doc | str, flagged: Sequence[int | str]) -> dict[str, list[dict]]:
+        """For each flagged label (index or label id), the sentences that most raise it.
+
+        ``doc`` is a note's text or the spaCy ``Doc`` of this package's pipeline
+        (:func:`ethicsnlp.nlp.get_nlp`)."""
+        if isinstance(doc, str):
+            doc = self._docs(checked_texts([doc]))[0]
+        elif not isinstance(doc, Doc):
+            raise DataError(f"doc must be a note's text or a spaCy Doc, not {type(doc).__name__}")
+        if isinstance(flagged, str | int):
+            flagged = [flagged]
+        columns = []
+        for label in flagged:
+            if isinstance(label, str) and label in LABEL_IDS:
+                columns.append(LABEL_IDS.index(label))
+            elif isinstance(label, int | np.integer) and 0 <= label < len(LABEL_IDS):
+                columns.append(int(label))
+            else:
+                raise DataError(
+                    f"unknown label {shown_id(label)}: give label ids or indices 0-"
+                    f"{len(LABEL_IDS) - 1}"
+                )
+        return self._evidence_batch([doc], [columns])[0]
 
     def _evidence_batch(
         self,
@@ -165,24 +192,18 @@ class EthicsModel:
     def predict(
         self, texts: Iterable[str], note_ids: Sequence[str] | None = None, batch_size: int = 64
     ) -> list[dict]:
-        """Score ``texts``; return one record per note (see the module docstring)."""
-        texts = list(texts)
-        ids = (
-            [str(i) for i in note_ids]
-            if note_ids is not None
-            else [str(i) for i in range(len(texts))]
-        )
-        if len(ids) != len(texts):
-            raise DataError("note_ids and texts differ in length")
-        for position, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                if isinstance(text, str):
-                    kind = "empty"
-                elif text is None or text != text:  # None or NaN
-                    kind = "missing"
-                else:
-                    kind = f"a {type(text).__name__}, not a string"
-                raise DataError(f"text {position} (0-based) is {kind}")
+        """Score ``texts``; return one record per note (see the module docstring).
+
+        ``note_ids`` default to the index of a pandas Series of texts, else to the
+        positions ``"0"``, ``"1"``, ... Raises :class:`~ethicsnlp.errors.DataError` for
+        a missing, empty, non-string or over-long text (over
+        :data:`~ethicsnlp.stream.MAX_TEXT_CHARS` characters, as ``ethicsnlp predict``),
+        and for a missing, empty or repeated note id.
+        """
+        if note_ids is None and isinstance(texts, pd.Series):
+            note_ids = texts.index.tolist()
+        texts = checked_texts(texts)
+        ids = checked_ids(note_ids, len(texts))
         records: list[dict] = []
         for start in range(0, len(texts), NOTES_PER_PASS):
             stop = start + NOTES_PER_PASS
@@ -242,6 +263,9 @@ class EthicsModel:
             raise DataError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
         if text_col not in frame.columns:
             raise DataError(f"missing column {text_col!r}")
+        for name in (text_col, id_col):
+            if name is not None and list(frame.columns).count(name) > 1:
+                raise DataError(f"the frame has more than one column named {name!r}")
         new_columns = [f"{prefix}{name}" for name in _FLAT_COLUMNS[1:]]
         if on_error == "skip":
             new_columns.append(f"{prefix}error")
@@ -283,6 +307,60 @@ class EthicsModel:
         predicted.columns = [f"{prefix}{name}" for name in predicted.columns]
         predicted.index = frame.index
         return pd.concat([frame, predicted], axis=1)
+
+
+def checked_texts(texts: Iterable[str]) -> list[str]:
+    """``texts`` as a list, after checking each is a non-empty string no longer than
+    :data:`~ethicsnlp.stream.MAX_TEXT_CHARS`; a :class:`DataError` names the first
+    that is not (by 0-based position, never by its content)."""
+    from ethicsnlp.stream import MAX_TEXT_CHARS, is_missing
+
+    if isinstance(texts, str | bytes):
+        raise DataError("texts must be a list of strings, not one string: pass [text]")
+    if isinstance(texts, pd.DataFrame):
+        raise DataError("texts must be a list or Series of strings, not a DataFrame")
+    texts = list(texts)
+    for position, text in enumerate(texts):
+        if isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT_CHARS:
+            continue
+        if isinstance(text, str):
+            kind = "empty" if not text.strip() else (
+                f"longer than {MAX_TEXT_CHARS} characters ({len(text)})"
+            )
+        elif is_missing(text):
+            kind = "missing"
+        else:
+            name = type(text).__name__
+            kind = f"{'an' if name[0] in 'aeiou' else 'a'} {name}, not a string"
+        raise DataError(f"text {position} (0-based) is {kind}")
+    return texts
+
+
+def checked_ids(note_ids: Iterable[object] | None, n_texts: int) -> list[str]:
+    """Note ids as strings (default: positions), after checking there is one per text,
+    none is missing or empty and none repeats."""
+    from ethicsnlp.stream import is_missing
+
+    if note_ids is None:
+        return [str(i) for i in range(n_texts)]
+    if isinstance(note_ids, str | bytes):
+        raise DataError("note_ids must be a list of ids, not one string")
+    raw = list(note_ids)
+    if len(raw) != n_texts:
+        raise DataError(f"note_ids and texts differ in length ({len(raw)} and {n_texts})")
+    ids: list[str] = []
+    seen: set[str] = set()
+    for position, value in enumerate(raw):
+        note_id = "" if is_missing(value) else str(value).strip()
+        if not note_id:
+            raise DataError(f"note id {position} (0-based) is missing or empty")
+        if note_id in seen:
+            raise DataError(
+                f"note id {position} (0-based), {shown_id(note_id)}, repeats an earlier one"
+            )
+        seen.add(note_id)
+        ids.append(note_id)
+    return ids
 
 
 _FLAT_COLUMNS = (

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from ethicsnlp.csv_records import (
     FIELD_LIMIT,
     field_count_problem,
@@ -58,15 +60,21 @@ def row_kind(path: Path) -> str:
     return "line" if file_format(path) == "jsonl" else "row"
 
 
+def is_missing(value: object) -> bool:
+    """``None``, NaN, ``pd.NA`` or ``NaT``: a missing cell, whatever its column's dtype
+    (pandas' nullable ``string`` and ``Int64`` columns hold ``pd.NA``, not NaN)."""
+    if value is None or isinstance(value, str):
+        return value is None
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
 def check_row(
     row: int, raw_id: object, raw_text: object, columns: Columns, seen: set[str], max_chars: int
 ) -> Row:
     """Check one row: a :class:`GoodRow`, or a :class:`RowProblem` saying why it cannot
     be scored (empty or duplicate id, missing, empty, non-UTF-8 or over-long text).
     ``seen`` collects the ids checked so far."""
-    note_id = "" if raw_id is None else str(raw_id).strip()
-    if note_id.lower() == "nan" and not isinstance(raw_id, str):
-        note_id = ""
+    note_id = "" if is_missing(raw_id) else str(raw_id).strip()
     if not note_id:
         return RowProblem(row, "", columns.id, "empty note id")
     if _SURROGATES.search(note_id):
@@ -77,7 +85,7 @@ def check_row(
     if not isinstance(raw_text, str):
         reason = (
             "empty text"
-            if raw_text is None or raw_text != raw_text
+            if is_missing(raw_text)
             else (f"text must be a string, found {type(raw_text).__name__}")
         )
         return RowProblem(row, note_id, columns.text, reason)

@@ -52,8 +52,9 @@ label_counts_table(frame)
 # %% [markdown]
 # ## Settings
 #
-# The prefix of a note id is its setting (`r1` … `r19`, `d1` … `d3`, `n1` … `n8`,
-# see `data/README.md`). Cross-validation keeps whole settings out of training.
+# The prefix of a note id is its setting: `r1` … `r19` and `d1` … `d3` for the 22
+# shared settings, `n1`, `n2`, … for the settings written since (see
+# `data/README.md`). Cross-validation keeps whole settings out of training.
 
 # %%
 group_table(frame)

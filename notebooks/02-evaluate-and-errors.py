@@ -81,8 +81,20 @@ display(Image(figure_png(pr_curves_figure(labels, proba, model.thresholds))))
 errors = errors_frame(errors_with_evidence(model, metrics["errors"], notes))
 errors[errors["label"] == "neglecting_risk"]
 
+# %% [markdown]
+# Those tables hold at most five errors per label and kind (the report's
+# `TOP_ERRORS`). All the errors, counted:
+
 # %%
-errors.groupby(["label", "kind"]).size().unstack(fill_value=0)
+flags = proba >= model.thresholds
+pd.DataFrame(
+    {
+        "false_positives": (flags & (labels == 0)).sum(axis=0),
+        "false_negatives": (~flags & (labels == 1)).sum(axis=0),
+        "shown_above": errors.groupby("label").size().reindex(model.labels, fill_value=0),
+    },
+    index=list(model.labels),
+)
 
 # %%
 workdir.cleanup()

@@ -231,3 +231,32 @@ def test_read_many_rejects_two_files_with_one_name(tmp_path):
     b = write_jsonl(tmp_path / "b" / "notes.jsonl", [{"note_id": "y", "text": "two"}])
     with pytest.raises(DataError, match=r"two input files share the name 'notes\.jsonl'"):
         read_many([a, b])
+
+
+def test_jsonl_keeps_unicode_line_separators_inside_strings(tmp_path):
+    path = tmp_path / "notes.jsonl"
+    texts = ["first\u2028line", "para\u2029graph", "next\u0085line"]
+    rows = [{"note_id": f"a-{i}", "text": t, "labels": []} for i, t in enumerate(texts)]
+    # written unescaped, as pandas' to_json(force_ascii=False) and write_frame do
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        + '{"note_id": "a-3", "text": "x", "labels": ["no_such_label"]}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="line 4"):  # later line numbers stay right
+        read_notes(path, require_labels=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    assert read_notes(path, require_labels=True)["text"].tolist() == texts
+
+
+def test_paths_columns_and_frames_given_in_other_shapes(tmp_path):
+    path = tmp_path / "notes.csv"
+    pd.DataFrame({"id": ["a-1"], "body": ["a note"]}).to_csv(path, index=False)
+    assert read_many(str(path), columns=("id", "body"))["note_id"].tolist() == ["a-1"]
+    assert read_notes(path, columns=("id", "body"))["text"].tolist() == ["a note"]
+    with pytest.raises(DataError, match="pair of column names"):
+        read_notes(path, columns="id")
+    with pytest.raises(DataError, match=r"got a DataFrame .*write_frame"):
+        read_notes(pd.DataFrame({"note_id": ["a"], "text": ["x"]}))

@@ -91,3 +91,21 @@ def test_grouped_cv_errors_on_a_sample(sample_rows):
     assert set(errors["kind"]) <= {"FP", "FN"}
     assert (errors["threshold"] > 0).all()
     assert len(errors) > 0  # a model trained on ~140 notes makes mistakes
+
+
+def test_grouped_cv_errors_names_a_label_too_rare_for_the_folds(sample_rows):
+    import pandas as pd
+    import pytest
+
+    from ethicsnlp.error_analysis import grouped_cv_errors
+    from ethicsnlp.errors import DataError
+
+    frame = pd.DataFrame(
+        [
+            {"note_id": r["note_id"], "text": r["text"]}
+            | {label: int(label in r["labels"]) for label in LABEL_IDS}
+            for r in sample_rows[:3]
+        ]
+    )
+    with pytest.raises(DataError, match=r"has no positive .* cross-validation fold"):
+        grouped_cv_errors(frame, cv=2, group_by="none")

@@ -75,3 +75,19 @@ def test_quick_model_trains_a_loadable_model(tmp_path):
     model = load_model(folder)
     assert model.labels == LABEL_IDS
     assert len(read_notes(tmp_path / "q" / "sample.jsonl", require_labels=True)) >= 30
+
+
+def test_exploration_helpers_refuse_wrong_input_clearly(sample_file):
+    import pytest
+
+    from ethicsnlp.errors import DataError
+
+    with pytest.raises(DataError, match="no input files given"):
+        load_labelled([])  # a glob that matched nothing: not the bundled data
+    frame = read_notes(sample_file, require_labels=True)
+    with pytest.raises(DataError, match="no 'group' column"):
+        group_table(frame)
+    with pytest.raises(DataError, match="the frame is empty"):
+        data_summary(frame.iloc[:0])
+    with pytest.raises(DataError, match="same length"):
+        threshold_sweep(np.array([0, 1, 1]), np.array([0.2, 0.9]))

@@ -211,3 +211,18 @@ def test_errors_frame_with_evidence(tiny_model, heldout_file, reports):
         "true",
         "flagged",
     ]
+
+
+def test_errors_frame_without_errors_keeps_its_columns():
+    no_errors = {"false_positives": [], "false_negatives": []}
+    table = errors_frame({label: no_errors for label in LABEL_IDS})
+    assert table.empty
+    assert list(table.columns) == ["label", "kind", "note_id", "score", "true", "flagged"]
+    assert table[table["label"] == "exploitation"].empty  # the notebook's filter works
+
+
+def test_evaluate_refuses_a_fractional_n_boot(tiny_model, heldout_file):
+    from ethicsnlp.errors import EthicsNLPError
+
+    with pytest.raises(EthicsNLPError, match="n_boot must be a whole number"):
+        evaluate(heldout_file, tiny_model, None, n_boot=10.5)

@@ -75,3 +75,16 @@ def test_info_shows_peer_beside_model():
     assert result.exit_code == 0
     assert "TF-IDF peer on the same folds" in result.output
     assert "peer F1" in result.output
+
+
+def test_readme_python_example_runs_as_written(monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python", 1)[1]
+    block = section.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block, "README.md (Python section)", "exec"), namespace)
+    assert [r["note_id"] for r in namespace["records"]] == ["a", "b"]
+    scored = namespace["scored"]
+    assert len(scored) == len(pd.read_csv(EXAMPLES))
+    assert {"labels", *(f"score_{label}" for label in LABEL_IDS)} <= set(scored.columns)
