@@ -111,6 +111,14 @@ def train_command(
             "new one is complete)."
         ),
     ] = False,
+    conditional: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="TARGET:GATE label ids (repeatable): decide TARGET on notes flagged GATE "
+            "by a second classifier trained on GATE notes only, e.g. "
+            "exploitation:dual_relationship (see docs/experiments.md)."
+        ),
+    ] = None,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
@@ -132,6 +140,7 @@ def train_command(
             n_jobs=n_jobs,
             cv_on=cv_on,
             overwrite=overwrite,
+            conditional=[tuple(pair.split(":", 1)) for pair in conditional or []],
         )
     except (EthicsNLPError, OSError) as exc:
         _fail(exc)
@@ -306,6 +315,10 @@ def info_command(
     )
     versions = card.get("versions", {})
     typer.echo("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    for pair in card.get("conditional", []):
+        typer.echo(
+            f"second classifier: {pair['target']} decided on notes flagged {pair['gate']}"
+        )
     metrics = card.get("cv_metrics")
     if metrics:
         typer.echo(

@@ -17,6 +17,7 @@ training cost:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -63,6 +64,25 @@ def _fit_one_label(base, X, y, splits, beta):
     return fitted, calibrator, threshold, oof_proba
 
 
+def to_threshold_scale(proba: np.ndarray, source: float, target: float) -> np.ndarray:
+    """Map probabilities monotonically (piecewise linear, 0 -> 0, ``source`` ->
+    ``target``, 1 -> 1), so that ``proba >= source`` exactly when the result is
+    ``>= target`` (up to rounding)."""
+    proba = np.asarray(proba, dtype=float)
+    below = proba * (target / source)
+    above = target + (proba - source) * ((1.0 - target) / (1.0 - source))
+    return np.where(proba < source, np.minimum(below, np.nextafter(target, 0)), above)
+
+
+def _take_rows(X, rows: np.ndarray):
+    """Rows of a feature matrix (sparse, dense or DataFrame)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[rows]
+    if hasattr(X, "tocsr") and not hasattr(X, "indptr"):
+        X = X.tocsr()
+    return X[rows]
+
+
 def store_coefficients_in_32_bits(estimator):
     """Cast a fitted linear model's ``coef_`` to float32, in place; return it.
 
@@ -100,6 +120,14 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         Seed for the fold assignment when no groups are given.
     n_jobs:
         Labels fitted in parallel with joblib.
+    conditional:
+        ``(gate, target)`` label-column pairs. For each, a second classifier is fitted
+        on the notes carrying ``gate`` only, to predict ``target`` among them; on notes
+        the main model flags ``gate`` its probability replaces the main one for
+        ``target``, mapped so that its own tuned threshold lands on ``target``'s (a
+        flag stays "probability at or above the label's threshold"). Empty (the
+        default): no second classifiers. See docs/experiments.md for the measured case,
+        ``exploitation`` given ``dual_relationship``.
     """
 
     def __init__(
@@ -109,12 +137,14 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         beta: float = 1.0,
         random_state: int = 0,
         n_jobs: int | None = None,
+        conditional: tuple[tuple[int, int], ...] = (),
     ) -> None:
         self.estimator = estimator
         self.cv = cv
         self.beta = beta
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.conditional = conditional
 
     def _base(self):
         if self.estimator is not None:
@@ -156,7 +186,29 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.array([r[2] for r in results])
         self.oof_proba_ = np.column_stack([r[3] for r in results])
         self.n_labels_ = Y.shape[1]
+        self.conditional_ = [
+            self._fit_conditional(X, Y, groups, gate, target) for gate, target in self.conditional
+        ]
         return self
+
+    def _fit_conditional(
+        self, X, Y: np.ndarray, groups: Sequence | None, gate: int, target: int
+    ) -> tuple[int, int, Any, Any, float]:
+        """The second classifier for ``target`` among the notes carrying ``gate``."""
+        rows = np.flatnonzero(Y[:, gate] == 1)
+        y = Y[rows, target]
+        where = f"the notes carrying label column {gate}"
+        if len(rows) == 0 or y.min() == y.max():
+            raise OneClassError(target, where)
+        sub_groups = None if groups is None else np.asarray(groups)[rows]
+        splits = self._splits(Y[rows], sub_groups)
+        for train_rows, _ in splits:
+            if y[train_rows].min() == y[train_rows].max():
+                raise OneClassError(target, f"a fold of the inner split of {where}")
+        fitted, calibrator, threshold, _ = _fit_one_label(
+            self._base(), _take_rows(X, rows), y, splits, self.beta
+        )
+        return gate, target, fitted, calibrator, threshold
 
     def decision_function(self, X) -> np.ndarray:
         """Raw linear scores, one column per label."""
@@ -164,11 +216,21 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([est.decision_function(X) for est in self.estimators_])
 
     def predict_proba(self, X) -> np.ndarray:
-        """Calibrated probabilities, one column per label (shape ``(n, n_labels)``)."""
+        """Calibrated probabilities, one column per label (shape ``(n, n_labels)``);
+        with ``conditional`` pairs, gated notes carry the second classifier's
+        probability for the target, on the target threshold's scale."""
         scores = self.decision_function(X)
-        return np.column_stack(
+        proba = np.column_stack(
             [cal.predict_proba(scores[:, [j]])[:, 1] for j, cal in enumerate(self.calibrators_)]
         )
+        main = proba.copy()
+        for gate, target, fitted, calibrator, threshold in getattr(self, "conditional_", []):
+            gated = np.flatnonzero(main[:, gate] >= self.thresholds_[gate])
+            if len(gated):
+                second = fitted.decision_function(_take_rows(X, gated)).reshape(-1, 1)
+                p = calibrator.predict_proba(second)[:, 1]
+                proba[gated, target] = to_threshold_scale(p, threshold, self.thresholds_[target])
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """0/1 matrix: probability at or above each label's tuned threshold."""
@@ -183,9 +245,12 @@ def build_model(
     cv: int = 5,
     n_jobs: int | None = None,
     batch_size: int = 64,
+    conditional: tuple[tuple[int, int], ...] = (),
 ) -> Pipeline:
     """The project's model: spaCy analysis -> features -> thresholded linear SVMs
-    (one per label, class-balanced, Platt-calibrated on out-of-fold scores)."""
+    (one per label, class-balanced, Platt-calibrated on out-of-fold scores), with
+    optional second classifiers for ``conditional`` ``(gate, target)`` label pairs
+    (see :class:`ThresholdedMultiLabelClassifier`)."""
     return Pipeline(
         [
             ("analyze", NoteAnalyzer(batch_size=batch_size)),
@@ -198,6 +263,7 @@ def build_model(
                     beta=beta,
                     random_state=seed,
                     n_jobs=n_jobs,
+                    conditional=conditional,
                 ),
             ),
         ]

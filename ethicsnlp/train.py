@@ -200,6 +200,7 @@ def train(
     n_jobs: int | None = None,
     cv_on: Sequence[str | Path] | None = None,
     overwrite: bool = False,
+    conditional: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
@@ -209,9 +210,13 @@ def train(
     cross-validated to those files; the other files' notes join every training
     fold (so figures stay comparable with a model trained without them).
     ``output`` must be new or empty unless ``overwrite`` (checked before any work);
-    the folder is replaced only when the new model is complete. Returns the model card.
+    the folder is replaced only when the new model is complete. ``conditional`` lists
+    ``(target, gate)`` label-id pairs: ``target`` is decided, on notes flagged ``gate``,
+    by a second classifier trained on the ``gate`` notes only (see
+    :class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`). Returns the model card.
     """
     started = time.perf_counter()
+    pairs = conditional_columns(conditional)
     check_model_output(output, overwrite)
     if parent is not None:
         if not Path(parent).is_dir():
@@ -234,10 +239,14 @@ def train(
     views = analyzer.transform(texts)
 
     def make_model() -> Pipeline:
-        full = build_model(seed=seed, n_jobs=n_jobs)
+        full = build_model(seed=seed, n_jobs=n_jobs, conditional=pairs)
         return Pipeline(full.steps[1:])
 
     card: dict[str, Any] = {"name": Path(output).name, "labels": list(LABEL_IDS)}
+    if pairs:
+        card["conditional"] = [
+            {"target": LABEL_IDS[target], "gate": LABEL_IDS[gate]} for gate, target in pairs
+        ]
     if cv >= 0:
         evaluated = np.ones(len(frame), dtype=bool)
         if cv_on:
@@ -322,6 +331,20 @@ def train(
         card["lineage"] = _lineage(Path(parent), frame)
     save_model_folder(output, pipeline, card, {FINGERPRINT_FILE: fingerprints_text(texts)})
     return card
+
+
+def conditional_columns(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
+    """``(target, gate)`` label ids as the classifier's ``(gate, target)`` columns."""
+    columns = []
+    for pair in pairs:
+        if len(pair) != 2 or not all(label in LABEL_IDS for label in pair) or pair[0] == pair[1]:
+            raise DataError(
+                f"--conditional takes TARGET:GATE, two different label ids, got "
+                f"{':'.join(map(str, pair))!r}"
+            )
+        target, gate = pair
+        columns.append((LABEL_IDS.index(gate), LABEL_IDS.index(target)))
+    return tuple(columns)
 
 
 def _lineage(parent: Path, frame: pd.DataFrame) -> dict[str, Any]:

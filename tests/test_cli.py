@@ -129,3 +129,26 @@ def test_train_cv_on_keeps_extra_notes_out_of_scoring(sample_rows, tmp_path):
     assert card["cv_metrics"]["n_notes"] == len(sample_rows[::2])
     assert card["cv_data"] == ["first.jsonl"]
     assert card["training_data"]["rows"] == len(sample_rows)
+
+
+def test_train_with_a_second_classifier_records_it_and_scores_with_it(sample_file, tmp_path):
+    from ethicsnlp import load_model
+
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app,
+        ["train", str(sample_file), "-o", str(out), "--cv", "-1", "--group-by", "none",
+         "--n-jobs", "1", "--conditional", "exploitation:dual_relationship"],
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["conditional"] == [{"target": "exploitation", "gate": "dual_relationship"}]
+    classifier = load_model(out).pipeline.named_steps["classify"]
+    assert [(gate, target) for gate, target, *_ in classifier.conditional_] == [(0, 1)]
+    info = runner.invoke(app, ["info", "-m", str(out)])
+    assert "second classifier: exploitation decided on notes flagged dual_relationship" in (
+        info.output
+    )
+    bad_pair = ["--conditional", "exploitation"]
+    bad = runner.invoke(app, ["train", str(sample_file), "-o", str(tmp_path / "bad"), *bad_pair])
+    assert bad.exit_code == 2 and "--conditional takes TARGET:GATE" in bad.output

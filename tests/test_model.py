@@ -82,3 +82,58 @@ def test_estimator_without_coefficients_is_unchanged():
     tree = DecisionTreeClassifier()
     assert store_coefficients_in_32_bits(tree) is tree
     assert not hasattr(tree, "coef_")
+
+
+def test_threshold_scale_map_keeps_flags_and_order():
+    from ethicsnlp.model import to_threshold_scale
+
+    p = np.linspace(0, 1, 1001)
+    mapped = to_threshold_scale(p, 0.3, 0.6)
+    assert (np.diff(mapped) >= 0).all() and mapped[0] == 0 and mapped[-1] == pytest.approx(1)
+    np.testing.assert_array_equal(mapped >= 0.6, p >= 0.3)
+
+
+def test_conditional_classifier_decides_the_target_on_gated_notes_only(data):
+    X, Y = data
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, conditional=((0, 1),)).fit(X, Y)
+    (gate, target, fitted, calibrator, threshold), = clf.conditional_
+    assert (gate, target) == (0, 1) and 0 < threshold < 1
+    main, proba = plain.predict_proba(X), clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.thresholds_, plain.thresholds_)
+    gated = main[:, 0] >= clf.thresholds_[0]
+    assert gated.any() and (~gated).any()
+    # only the target column of gated notes changes
+    np.testing.assert_allclose(np.delete(proba, 1, axis=1), np.delete(main, 1, axis=1))
+    np.testing.assert_allclose(proba[~gated, 1], main[~gated, 1])
+    assert not np.allclose(proba[gated, 1], main[gated, 1])
+    # flags on gated notes are the second classifier's own decisions
+    second = calibrator.predict_proba(fitted.decision_function(X[gated]).reshape(-1, 1))[:, 1]
+    np.testing.assert_array_equal(proba[gated, 1] >= clf.thresholds_[1], second >= threshold)
+
+
+def test_conditional_target_with_one_class_among_gated_notes_is_refused(data):
+    X, Y = data
+    Y = Y.copy()
+    Y[Y[:, 0] == 1, 1] = 1  # every note carrying label 0 carries label 1 too
+    with pytest.raises(ValueError, match="only one class in the notes carrying label column 0"):
+        ThresholdedMultiLabelClassifier(cv=3, conditional=((0, 1),)).fit(X, Y)
+
+
+def test_conditional_classifier_survives_a_safe_skops_round_trip(data):
+    import skops.io as sio
+
+    from ethicsnlp.persist import is_allowed_type
+
+    X, Y = data
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, conditional=((0, 1),)).fit(X, Y)
+    blob = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert all(is_allowed_type(name) for name in untrusted)  # the loader's allow-list
+    loaded = sio.loads(blob, trusted=untrusted)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+    # a model saved before second classifiers existed loads without them
+    del clf.conditional_
+    old = sio.loads(sio.dumps(clf), trusted=untrusted)
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    np.testing.assert_allclose(old.predict_proba(X), plain.predict_proba(X))
