@@ -232,6 +232,16 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
                 proba[gated, target] = to_threshold_scale(p, threshold, self.thresholds_[target])
         return proba
 
+    def conditional_proba(self, X) -> dict[tuple[int, int], np.ndarray]:
+        """For each ``(gate, target)`` pair, every row's second-classifier probability of
+        ``target``, on the target threshold's scale, whether or not the row is gated
+        (used to rank the sentences of a gated note)."""
+        out = {}
+        for gate, target, fitted, calibrator, threshold in getattr(self, "conditional_", []):
+            p = calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+            out[(gate, target)] = to_threshold_scale(p, threshold, self.thresholds_[target])
+        return out
+
     def predict(self, X) -> np.ndarray:
         """0/1 matrix: probability at or above each label's tuned threshold."""
         return (self.predict_proba(X) >= self.thresholds_).astype(int)

@@ -162,12 +162,22 @@ class EthicsModel:
         if not pending:
             return results
         all_views = views_frame(every_row)
-        proba_all = (
-            self._proba_from_views(all_views) if len(all_views) else np.zeros((0, len(LABEL_IDS)))
-        )
+        second_all: dict[tuple[int, int], np.ndarray] = {}
+        if len(all_views):
+            features = self._features.transform(all_views)
+            proba_all = self._classifier.predict_proba(features)
+            if getattr(self._classifier, "conditional_", None):
+                second_all = self._classifier.conditional_proba(features)
+        else:
+            proba_all = np.zeros((0, len(LABEL_IDS)))
         offset = 0
         for i, spans in pending:
-            proba = proba_all[offset : offset + len(spans)]
+            proba = proba_all[offset : offset + len(spans)].copy()
+            # in a note whose target label a second classifier decided (the note is
+            # flagged for the gate), every sentence is ranked by that classifier
+            for (gate, target), second in second_all.items():
+                if gate in flagged[i]:
+                    proba[:, target] = second[offset : offset + len(spans)]
             offset += len(spans)
             text = texts[i]
             found: dict[str, list[dict]] = {}

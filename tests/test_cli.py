@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -143,8 +144,31 @@ def test_train_with_a_second_classifier_records_it_and_scores_with_it(sample_fil
     assert result.exit_code == 0, result.output
     card = json.loads((out / "model_card.json").read_text())
     assert card["conditional"] == [{"target": "exploitation", "gate": "dual_relationship"}]
-    classifier = load_model(out).pipeline.named_steps["classify"]
+    model = load_model(out)
+    classifier = model.pipeline.named_steps["classify"]
     assert [(gate, target) for gate, target, *_ in classifier.conditional_] == [(0, 1)]
+    texts = [json.loads(line)["text"] for line in sample_file.read_text().splitlines()]
+    records = model.predict(texts)
+    gated_with_target = 0
+    for record, text in zip(records, texts, strict=True):
+        assert sorted(record["evidence"]) == sorted(record["labels"])
+        for spans in record["evidence"].values():
+            assert spans and all(text[s["start"] : s["end"]] == s["text"] for s in spans)
+        if {"dual_relationship", "exploitation"} <= set(record["labels"]):
+            # every sentence of a gated note is ranked by the second classifier
+            from ethicsnlp.nlp import get_nlp
+            from ethicsnlp.predict import sentence_views
+
+            spans, views = sentence_views(get_nlp()(text), text)
+            second = classifier.conditional_proba(
+                model.pipeline.named_steps["features"].transform(views)
+            )[(0, 1)]
+            best = spans[int(np.argmax(second))]
+            assert (best[0], best[1]) in {
+                (s["start"], s["end"]) for s in record["evidence"]["exploitation"]
+            }
+            gated_with_target += 1
+    assert gated_with_target > 0
     info = runner.invoke(app, ["info", "-m", str(out)])
     assert "second classifier: exploitation decided on notes flagged dual_relationship" in (
         info.output

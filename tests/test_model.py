@@ -107,6 +107,8 @@ def test_conditional_classifier_decides_the_target_on_gated_notes_only(data):
     np.testing.assert_allclose(np.delete(proba, 1, axis=1), np.delete(main, 1, axis=1))
     np.testing.assert_allclose(proba[~gated, 1], main[~gated, 1])
     assert not np.allclose(proba[gated, 1], main[gated, 1])
+    # conditional_proba gives the same values, for every row
+    np.testing.assert_allclose(clf.conditional_proba(X)[(0, 1)][gated], proba[gated, 1])
     # flags on gated notes are the second classifier's own decisions
     second = calibrator.predict_proba(fitted.decision_function(X[gated]).reshape(-1, 1))[:, 1]
     np.testing.assert_array_equal(proba[gated, 1] >= clf.thresholds_[1], second >= threshold)
