@@ -64,6 +64,18 @@ def _fit_one_label(base, X, y, splits, beta):
     return fitted, calibrator, threshold, oof_proba
 
 
+def _refuse_one_class(
+    y: np.ndarray, splits: list, column: int, where: str, split_name: str
+) -> None:
+    """A :class:`OneClassError` when ``y`` is all 0 or all 1, overall or in the
+    training part of any of ``splits``, where a classifier must be fitted."""
+    if y.min() == y.max():
+        raise OneClassError(column, where)
+    for train_rows, _ in splits:
+        if y[train_rows].min() == y[train_rows].max():
+            raise OneClassError(column, f"a fold of {split_name}")
+
+
 def to_threshold_scale(proba: np.ndarray, source: float, target: float) -> np.ndarray:
     """Map probabilities monotonically (piecewise linear, 0 -> 0, ``source`` ->
     ``target``, 1 -> 1), so that ``proba >= source`` exactly when the result is
@@ -171,12 +183,9 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("Y must be a 2-D 0/1 matrix (n_samples, n_labels)")
         splits = self._splits(Y, groups)
         for j in range(Y.shape[1]):
-            if Y[:, j].min() == Y[:, j].max():
-                raise OneClassError(j, "the training data")
-            for train_rows, _ in splits:
-                column = Y[train_rows, j]
-                if column.min() == column.max():
-                    raise OneClassError(j, "a fold of the inner threshold-tuning split")
+            _refuse_one_class(
+                Y[:, j], splits, j, "the training data", "the inner threshold-tuning split"
+            )
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one_label)(self._base(), X, Y[:, j], splits, self.beta)
             for j in range(Y.shape[1])
@@ -198,13 +207,11 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         rows = np.flatnonzero(Y[:, gate] == 1)
         y = Y[rows, target]
         where = f"the notes carrying label column {gate}"
-        if len(rows) == 0 or y.min() == y.max():
+        if len(rows) == 0:
             raise OneClassError(target, where)
         sub_groups = None if groups is None else np.asarray(groups)[rows]
         splits = self._splits(Y[rows], sub_groups)
-        for train_rows, _ in splits:
-            if y[train_rows].min() == y[train_rows].max():
-                raise OneClassError(target, f"a fold of the inner split of {where}")
+        _refuse_one_class(y, splits, target, where, f"the inner split of {where}")
         fitted, calibrator, threshold, _ = _fit_one_label(
             self._base(), _take_rows(X, rows), y, splits, self.beta
         )
@@ -224,23 +231,28 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             [cal.predict_proba(scores[:, [j]])[:, 1] for j, cal in enumerate(self.calibrators_)]
         )
         main = proba.copy()
-        for gate, target, fitted, calibrator, threshold in getattr(self, "conditional_", []):
+        for entry in getattr(self, "conditional_", []):
+            gate, target = entry[:2]
             gated = np.flatnonzero(main[:, gate] >= self.thresholds_[gate])
             if len(gated):
-                second = fitted.decision_function(_take_rows(X, gated)).reshape(-1, 1)
-                p = calibrator.predict_proba(second)[:, 1]
-                proba[gated, target] = to_threshold_scale(p, threshold, self.thresholds_[target])
+                proba[gated, target] = self._second_proba(entry, _take_rows(X, gated))
         return proba
+
+    def _second_proba(self, entry: tuple, X) -> np.ndarray:
+        """A second classifier's probabilities of its target for the rows of ``X``, on
+        the target threshold's scale."""
+        _, target, fitted, calibrator, threshold = entry
+        p = calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+        return to_threshold_scale(p, threshold, self.thresholds_[target])
 
     def conditional_proba(self, X) -> dict[tuple[int, int], np.ndarray]:
         """For each ``(gate, target)`` pair, every row's second-classifier probability of
         ``target``, on the target threshold's scale, whether or not the row is gated
         (used to rank the sentences of a gated note)."""
-        out = {}
-        for gate, target, fitted, calibrator, threshold in getattr(self, "conditional_", []):
-            p = calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
-            out[(gate, target)] = to_threshold_scale(p, threshold, self.thresholds_[target])
-        return out
+        return {
+            (entry[0], entry[1]): self._second_proba(entry, X)
+            for entry in getattr(self, "conditional_", [])
+        }
 
     def predict(self, X) -> np.ndarray:
         """0/1 matrix: probability at or above each label's tuned threshold."""

@@ -166,8 +166,7 @@ class EthicsModel:
         if len(all_views):
             features = self._features.transform(all_views)
             proba_all = self._classifier.predict_proba(features)
-            if getattr(self._classifier, "conditional_", None):
-                second_all = self._classifier.conditional_proba(features)
+            second_all = self._classifier.conditional_proba(features)
         else:
             proba_all = np.zeros((0, len(LABEL_IDS)))
         offset = 0
