@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from ethicsnlp.data import DEFAULT_COLUMNS, Columns, label_matrix, read_many, write_frame
 from ethicsnlp.errors import DataError
 from ethicsnlp.features import NoteAnalyzer
-from ethicsnlp.grouping import label_missing_from_a_fold, note_groups
+from ethicsnlp.grouping import label_missing_from_a_fold, note_groups, one_class_message
 from ethicsnlp.model import OneClassError, build_model
 from ethicsnlp.taxonomy import LABEL_IDS
 
@@ -74,9 +74,9 @@ def out_of_fold_proba(
 def _one_class_error(column: int, where: str) -> DataError:
     """The error for a label the audit's cross-validation cannot fit."""
     return DataError(
-        f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in {where}: "
-        "its notes sit in too few groups. Add notes with this label from more settings, "
-        "use fewer --cv folds or pick another --group-by"
+        f"{one_class_message(LABEL_IDS[column], where)}: its notes sit in too few groups. "
+        "Add notes with this label from more settings, use fewer --cv folds or pick "
+        "another --group-by"
     )
 
 

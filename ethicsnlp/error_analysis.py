@@ -167,7 +167,7 @@ def grouped_cv_errors(
     from ethicsnlp.data import label_matrix
     from ethicsnlp.errors import DataError
     from ethicsnlp.features import NoteAnalyzer
-    from ethicsnlp.grouping import label_missing_from_a_fold, note_groups
+    from ethicsnlp.grouping import label_missing_from_a_fold, note_groups, one_class_message
     from ethicsnlp.model import build_model
     from ethicsnlp.nlp import get_nlp
     from ethicsnlp.train import cross_validate_views
@@ -177,9 +177,8 @@ def grouped_cv_errors(
     column = label_missing_from_a_fold(Y, groups, cv, seed)
     if column is not None:
         raise DataError(
-            f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in the "
-            "training part of a cross-validation fold: use more labelled notes, from more "
-            "settings, or fewer folds (cv=)"
+            one_class_message(LABEL_IDS[column], "the training part of a cross-validation fold")
+            + ": use more labelled notes, from more settings, or fewer folds (cv=)"
         )
     texts = frame["text"].tolist()
     views = NoteAnalyzer().transform(texts)

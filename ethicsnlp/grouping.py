@@ -78,6 +78,12 @@ def outer_splits(
     return list(splitter.split(np.zeros(n), strata)), f"stratified {k}-fold (no groups)"
 
 
+def one_class_message(label: str, where: str) -> str:
+    """The start of every message about a label that cannot be fitted somewhere;
+    callers add what to do, in their own command's terms."""
+    return f"label {label!r} has no positive (or no negative) notes in {where}"
+
+
 def label_missing_from_a_fold(
     Y: np.ndarray,
     groups: np.ndarray | None,

@@ -31,7 +31,12 @@ from ethicsnlp.fingerprints import (
     note_fingerprint,
     read_fingerprints,
 )
-from ethicsnlp.grouping import label_missing_from_a_fold, note_groups, outer_splits
+from ethicsnlp.grouping import (
+    label_missing_from_a_fold,
+    note_groups,
+    one_class_message,
+    outer_splits,
+)
 from ethicsnlp.metrics import flag_metrics
 from ethicsnlp.model import OneClassError, build_model
 from ethicsnlp.persist import CARD_FILE, check_model_output, save_model_folder, verify_checksums
@@ -170,10 +175,9 @@ def _check_folds_have_both_classes(
 def _one_class_error(column: int, where: str, stage: str) -> DataError:
     """The error for a label with only one class where a classifier must be fitted."""
     return DataError(
-        f"label {LABEL_IDS[column]!r} has no positive (or no negative) notes in "
-        f"{where} during {stage}: its notes sit in too few groups. Add notes with "
-        "this label from more settings, use fewer --cv folds, pick another --group-by, "
-        "or skip cross-validation with --cv -1"
+        f"{one_class_message(LABEL_IDS[column], where)} during {stage}: its notes sit in "
+        "too few groups. Add notes with this label from more settings, use fewer --cv "
+        "folds, pick another --group-by, or skip cross-validation with --cv -1"
     )
 
 
