@@ -29,6 +29,16 @@ TextCol = Annotated[str, typer.Option("--text-col", help="Name of the note text 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")]
 
 
+def _conditional_pairs(values: list[str] | None) -> list[tuple[str, ...]] | None:
+    """``--conditional`` values as ``(target, gate)`` pairs; ``None`` (not given) keeps
+    the project's default, ``none`` means no second classifier."""
+    if values is None:
+        return None
+    if [value.strip().lower() for value in values] == ["none"]:
+        return []
+    return [tuple(value.split(":", 1)) for value in values]
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -115,8 +125,10 @@ def train_command(
         list[str] | None,
         typer.Option(
             help="TARGET:GATE label ids (repeatable): decide TARGET on notes flagged GATE "
-            "by a second classifier trained on GATE notes only, e.g. "
-            "exploitation:dual_relationship (see docs/experiments.md)."
+            "by a second classifier trained on GATE notes only. Default: "
+            "exploitation:dual_relationship (skipped with a warning when the data hold "
+            "too few such notes); 'none' for no second classifier (see "
+            "docs/experiments.md)."
         ),
     ] = None,
     id_col: IdCol = "note_id",
@@ -140,7 +152,7 @@ def train_command(
             n_jobs=n_jobs,
             cv_on=cv_on,
             overwrite=overwrite,
-            conditional=[tuple(pair.split(":", 1)) for pair in conditional or []],
+            conditional=_conditional_pairs(conditional),
         )
     except (EthicsNLPError, OSError) as exc:
         _fail(exc)

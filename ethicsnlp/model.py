@@ -16,6 +16,7 @@ training cost:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from ethicsnlp.errors import DataError
 from ethicsnlp.features import NoteAnalyzer, build_features
+from ethicsnlp.taxonomy import LABEL_IDS
+
+log = logging.getLogger(__name__)
 
 THRESHOLD_GRID = np.round(np.linspace(0.05, 0.95, 91), 4)
 
@@ -86,6 +91,12 @@ def to_threshold_scale(proba: np.ndarray, source: float, target: float) -> np.nd
     return np.where(proba < source, np.minimum(below, np.nextafter(target, 0)), above)
 
 
+def gated_counts(Y: np.ndarray, gate: int, target: int) -> tuple[int, int]:
+    """How many notes carrying label column ``gate`` carry ``target``, and how many do not."""
+    among = np.asarray(Y)[np.asarray(Y)[:, gate] == 1, target]
+    return int(among.sum()), int(len(among) - among.sum())
+
+
 def _take_rows(X, rows: np.ndarray):
     """Rows of a feature matrix (sparse, dense or DataFrame)."""
     if hasattr(X, "iloc"):
@@ -140,6 +151,11 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         flag stays "probability at or above the label's threshold"). Empty (the
         default): no second classifiers. See docs/experiments.md for the measured case,
         ``exploitation`` given ``dual_relationship``.
+    conditional_min_notes:
+        A pair is fitted only when its ``gate`` notes hold at least this many notes
+        with ``target`` and this many without (otherwise it is skipped and logged, and
+        the main model decides ``target`` everywhere); 0 (the default) fits every pair,
+        and a pair whose ``gate`` notes are all one class for ``target`` is an error.
     """
 
     def __init__(
@@ -150,6 +166,7 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         random_state: int = 0,
         n_jobs: int | None = None,
         conditional: tuple[tuple[int, int], ...] = (),
+        conditional_min_notes: int = 0,
     ) -> None:
         self.estimator = estimator
         self.cv = cv
@@ -157,6 +174,7 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.conditional = conditional
+        self.conditional_min_notes = conditional_min_notes
 
     def _base(self):
         if self.estimator is not None:
@@ -196,9 +214,27 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.oof_proba_ = np.column_stack([r[3] for r in results])
         self.n_labels_ = Y.shape[1]
         self.conditional_ = [
-            self._fit_conditional(X, Y, groups, gate, target) for gate, target in self.conditional
+            self._fit_conditional(X, Y, groups, gate, target)
+            for gate, target in self.conditional
+            if self._enough_for_second(Y, gate, target)
         ]
         return self
+
+    def _enough_for_second(self, Y: np.ndarray, gate: int, target: int) -> bool:
+        """Whether the ``gate`` notes hold ``conditional_min_notes`` notes with and
+        without ``target`` (logged when they do not)."""
+        fewest = min(gated_counts(Y, gate, target))
+        if fewest >= self.conditional_min_notes:
+            return True
+        log.info(
+            "no second classifier for label column %d: the notes carrying column %d hold "
+            "%d of its rarer class, fewer than %d",
+            target,
+            gate,
+            fewest,
+            self.conditional_min_notes,
+        )
+        return False
 
     def _fit_conditional(
         self, X, Y: np.ndarray, groups: Sequence | None, gate: int, target: int
@@ -259,6 +295,36 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
 
 
+DEFAULT_CONDITIONAL: tuple[tuple[str, str], ...] = (("exploitation", "dual_relationship"),)
+"""``(target, gate)`` label ids the project model decides with a second classifier:
+``exploitation`` on notes flagged ``dual_relationship``, where the guide's line
+between the two (who gains) is learnt poorly from all notes (docs/experiments.md)."""
+
+MIN_SECOND_CLASSIFIER_NOTES = 50
+"""Fewest gate notes with, and without, the target for a default second classifier to
+be fitted (fewer, and the main model decides the target alone)."""
+
+
+def conditional_columns(pairs: Sequence[Sequence[str]]) -> tuple[tuple[int, int], ...]:
+    """``(target, gate)`` label ids as the classifier's ``(gate, target)`` columns (a
+    :class:`DataError` for anything but two different label ids)."""
+    columns = []
+    for pair in pairs:
+        if len(pair) != 2 or not all(label in LABEL_IDS for label in pair) or pair[0] == pair[1]:
+            raise DataError(
+                f"--conditional takes TARGET:GATE, two different label ids, got "
+                f"{':'.join(map(str, pair))!r}"
+            )
+        target, gate = pair
+        columns.append((LABEL_IDS.index(gate), LABEL_IDS.index(target)))
+    return tuple(columns)
+
+
+def default_conditional() -> tuple[tuple[int, int], ...]:
+    """:data:`DEFAULT_CONDITIONAL` as the classifier's ``(gate, target)`` columns."""
+    return conditional_columns(DEFAULT_CONDITIONAL)
+
+
 def build_model(
     *,
     seed: int = 0,
@@ -267,12 +333,15 @@ def build_model(
     cv: int = 5,
     n_jobs: int | None = None,
     batch_size: int = 64,
-    conditional: tuple[tuple[int, int], ...] = (),
+    conditional: tuple[tuple[int, int], ...] | None = None,
 ) -> Pipeline:
     """The project's model: spaCy analysis -> features -> thresholded linear SVMs
     (one per label, class-balanced, Platt-calibrated on out-of-fold scores), with
-    optional second classifiers for ``conditional`` ``(gate, target)`` label pairs
-    (see :class:`ThresholdedMultiLabelClassifier`)."""
+    second classifiers for ``conditional`` ``(gate, target)`` label-column pairs (see
+    :class:`ThresholdedMultiLabelClassifier`); ``None`` means
+    :data:`DEFAULT_CONDITIONAL`, each pair skipped when its gate notes hold fewer than
+    :data:`MIN_SECOND_CLASSIFIER_NOTES` notes of either class; ``()`` none; pairs
+    given are always fitted."""
     return Pipeline(
         [
             ("analyze", NoteAnalyzer(batch_size=batch_size)),
@@ -285,7 +354,8 @@ def build_model(
                     beta=beta,
                     random_state=seed,
                     n_jobs=n_jobs,
-                    conditional=conditional,
+                    conditional=default_conditional() if conditional is None else conditional,
+                    conditional_min_notes=MIN_SECOND_CLASSIFIER_NOTES if conditional is None else 0,
                 ),
             ),
         ]

@@ -38,7 +38,14 @@ from ethicsnlp.grouping import (
     outer_splits,
 )
 from ethicsnlp.metrics import flag_metrics
-from ethicsnlp.model import OneClassError, build_model
+from ethicsnlp.model import (
+    DEFAULT_CONDITIONAL,
+    MIN_SECOND_CLASSIFIER_NOTES,
+    OneClassError,
+    build_model,
+    conditional_columns,
+    gated_counts,
+)
 from ethicsnlp.persist import CARD_FILE, check_model_output, save_model_folder, verify_checksums
 from ethicsnlp.taxonomy import LABEL_IDS
 from ethicsnlp.versions import library_versions
@@ -204,7 +211,7 @@ def train(
     n_jobs: int | None = None,
     cv_on: Sequence[str | Path] | None = None,
     overwrite: bool = False,
-    conditional: Sequence[tuple[str, str]] = (),
+    conditional: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
@@ -217,10 +224,13 @@ def train(
     the folder is replaced only when the new model is complete. ``conditional`` lists
     ``(target, gate)`` label-id pairs: ``target`` is decided, on notes flagged ``gate``,
     by a second classifier trained on the ``gate`` notes only (see
-    :class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`). Returns the model card.
+    :class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`); ``None`` (the default)
+    means :data:`~ethicsnlp.model.DEFAULT_CONDITIONAL`, skipped with a warning when the
+    data are too few for it, ``()`` none. Returns the model card.
     """
     started = time.perf_counter()
-    pairs = conditional_columns(conditional)
+    requested = conditional is not None
+    pairs = conditional_columns(DEFAULT_CONDITIONAL if conditional is None else conditional)
     check_model_output(output, overwrite)
     if parent is not None:
         if not Path(parent).is_dir():
@@ -236,6 +246,7 @@ def train(
                 f"label {label!r} needs at least 2 positive and 2 negative notes "
                 f"to train (has {positives} of {len(Y)})"
             )
+    pairs = _pairs_with_enough_notes(Y, pairs, requested)
     groups = note_groups(frame, group_by)
     texts = frame["text"].tolist()
     log.info("analysing %d notes with the spaCy pipeline", len(texts))
@@ -247,10 +258,6 @@ def train(
         return Pipeline(full.steps[1:])
 
     card: dict[str, Any] = {"name": Path(output).name, "labels": list(LABEL_IDS)}
-    if pairs:
-        card["conditional"] = [
-            {"target": LABEL_IDS[target], "gate": LABEL_IDS[gate]} for gate, target in pairs
-        ]
     if cv >= 0:
         evaluated = np.ones(len(frame), dtype=bool)
         if cv_on:
@@ -304,6 +311,11 @@ def train(
         final.fit(views, Y, classify__groups=groups)
     pipeline = Pipeline([("analyze", analyzer), *final.steps])
     classifier = pipeline.named_steps["classify"]
+    if classifier.conditional_:
+        card["conditional"] = [
+            {"target": LABEL_IDS[target], "gate": LABEL_IDS[gate]}
+            for gate, target, *_ in classifier.conditional_
+        ]
     card.update(
         {
             "thresholds": {
@@ -337,18 +349,29 @@ def train(
     return card
 
 
-def conditional_columns(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
-    """``(target, gate)`` label ids as the classifier's ``(gate, target)`` columns."""
-    columns = []
-    for pair in pairs:
-        if len(pair) != 2 or not all(label in LABEL_IDS for label in pair) or pair[0] == pair[1]:
-            raise DataError(
-                f"--conditional takes TARGET:GATE, two different label ids, got "
-                f"{':'.join(map(str, pair))!r}"
-            )
-        target, gate = pair
-        columns.append((LABEL_IDS.index(gate), LABEL_IDS.index(target)))
-    return tuple(columns)
+def _pairs_with_enough_notes(
+    Y: np.ndarray, pairs: tuple[tuple[int, int], ...], requested: bool
+) -> tuple[tuple[int, int], ...]:
+    """The ``(gate, target)`` pairs whose gate notes hold enough notes with and without
+    the target for a second classifier: 2 of each when ``requested`` (``--conditional``;
+    fewer is a :class:`DataError`), else :data:`MIN_SECOND_CLASSIFIER_NOTES` (fewer, and
+    the pair is dropped with a warning)."""
+    needed = 2 if requested else MIN_SECOND_CLASSIFIER_NOTES
+    kept = []
+    for gate, target in pairs:
+        with_target, without = gated_counts(Y, gate, target)
+        if min(with_target, without) >= needed:
+            kept.append((gate, target))
+            continue
+        message = (
+            f"a second classifier for {LABEL_IDS[target]!r} needs at least {needed} "
+            f"{LABEL_IDS[gate]!r} notes with it and {needed} without (has {with_target} "
+            f"with, {without} without)"
+        )
+        if requested:
+            raise DataError(message)
+        log.warning("%s; the main model decides it alone", message)
+    return tuple(kept)
 
 
 def _lineage(parent: Path, frame: pd.DataFrame) -> dict[str, Any]:

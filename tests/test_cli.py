@@ -176,3 +176,13 @@ def test_train_with_a_second_classifier_records_it_and_scores_with_it(sample_fil
     bad_pair = ["--conditional", "exploitation"]
     bad = runner.invoke(app, ["train", str(sample_file), "-o", str(tmp_path / "bad"), *bad_pair])
     assert bad.exit_code == 2 and "--conditional takes TARGET:GATE" in bad.output
+
+
+def test_conditional_option_keeps_the_default_unless_given_and_none_turns_it_off():
+    from ethicsnlp.cli import _conditional_pairs
+
+    assert _conditional_pairs(None) is None  # train() then uses DEFAULT_CONDITIONAL
+    assert _conditional_pairs(["none"]) == [] and _conditional_pairs([" None "]) == []
+    assert _conditional_pairs(["exploitation:dual_relationship"]) == [
+        ("exploitation", "dual_relationship")
+    ]

@@ -139,3 +139,47 @@ def test_conditional_classifier_survives_a_safe_skops_round_trip(data):
     old = sio.loads(sio.dumps(clf), trusted=untrusted)
     plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
     np.testing.assert_allclose(old.predict_proba(X), plain.predict_proba(X))
+
+
+def test_a_pair_below_conditional_min_notes_is_skipped_and_the_main_model_decides(data):
+    from ethicsnlp.model import gated_counts
+
+    X, Y = data
+    with_target, without = gated_counts(Y, 0, 1)
+    assert with_target == int(((Y[:, 0] == 1) & (Y[:, 1] == 1)).sum())
+    assert with_target + without == int(Y[:, 0].sum())
+    fewest = min(with_target, without)
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    skipped = ThresholdedMultiLabelClassifier(
+        cv=3, random_state=0, conditional=((0, 1),), conditional_min_notes=fewest + 1
+    ).fit(X, Y)
+    assert skipped.conditional_ == []
+    np.testing.assert_allclose(skipped.predict_proba(X), plain.predict_proba(X))
+    fitted = ThresholdedMultiLabelClassifier(
+        cv=3, random_state=0, conditional=((0, 1),), conditional_min_notes=fewest
+    ).fit(X, Y)
+    assert [entry[:2] for entry in fitted.conditional_] == [(0, 1)]
+
+
+def test_build_model_uses_the_default_pairs_unless_told_otherwise():
+    from ethicsnlp.model import (
+        DEFAULT_CONDITIONAL,
+        MIN_SECOND_CLASSIFIER_NOTES,
+        build_model,
+        conditional_columns,
+    )
+    from ethicsnlp.taxonomy import LABEL_IDS
+
+    assert DEFAULT_CONDITIONAL == (("exploitation", "dual_relationship"),)
+    default = build_model().named_steps["classify"]
+    gate, target = LABEL_IDS.index("dual_relationship"), LABEL_IDS.index("exploitation")
+    assert default.conditional == ((gate, target),)
+    assert default.conditional_min_notes == MIN_SECOND_CLASSIFIER_NOTES
+    none = build_model(conditional=()).named_steps["classify"]
+    assert none.conditional == ()
+    given = build_model(conditional=conditional_columns([("giving_advice", "boundary_violation")]))
+    assert given.named_steps["classify"].conditional_min_notes == 0
+    from ethicsnlp.errors import DataError
+
+    with pytest.raises(DataError, match="--conditional takes TARGET:GATE"):
+        conditional_columns([("exploitation", "exploitation")])

@@ -83,3 +83,49 @@ def test_lineage_counts_distinct_notes_added_and_dropped(tmp_path):
     # the kept note appears twice (relabelled copy, other case and spacing): still one note
     texts = pd.Series(["kept note", "Kept   note", "new note one", "new note two"])
     assert _notes_added_and_dropped(parent, texts) == {"notes_added": 2, "notes_dropped": 1}
+
+
+def test_the_default_second_classifier_needs_enough_gate_notes(caplog):
+    from ethicsnlp.model import MIN_SECOND_CLASSIFIER_NOTES, default_conditional
+    from ethicsnlp.train import _pairs_with_enough_notes
+
+    (gate, target), = default_conditional()
+    enough = MIN_SECOND_CLASSIFIER_NOTES
+    Y = np.zeros((2 * enough + 10, 10), dtype=int)
+    Y[: 2 * enough, gate] = 1
+    Y[:enough, target] = 1
+    assert _pairs_with_enough_notes(Y, default_conditional(), requested=False) == (
+        (gate, target),
+    )
+    Y[0, gate] = 0  # one gate note with the target short
+    with caplog.at_level(logging.WARNING, logger="ethicsnlp.train"):
+        assert _pairs_with_enough_notes(Y, default_conditional(), requested=False) == ()
+    assert (
+        f"a second classifier for 'exploitation' needs at least {enough} "
+        f"'dual_relationship' notes with it and {enough} without (has {enough - 1} with, "
+        f"{enough} without); the main model decides it alone"
+    ) in caplog.text
+    # asked for by name, two of each are enough; fewer is an error
+    assert _pairs_with_enough_notes(Y, default_conditional(), requested=True) == (
+        (gate, target),
+    )
+    Y[2:enough, gate] = 0
+    with pytest.raises(DataError, match=r"needs at least 2 .* \(has 1 with, 50 without\)"):
+        _pairs_with_enough_notes(Y, default_conditional(), requested=True)
+
+
+def test_a_model_too_small_for_the_second_classifier_records_none(tiny_model_dir, tiny_model):
+    card = json.loads((tiny_model_dir / "model_card.json").read_text(encoding="utf-8"))
+    assert "conditional" not in card
+    assert tiny_model.pipeline.named_steps["classify"].conditional_ == []
+
+
+def test_a_requested_pair_without_enough_notes_is_refused_before_any_work(sample_rows, tmp_path):
+    rows = [r for r in sample_rows if "dual_relationship" not in r["labels"]]
+    path = tmp_path / "no_dual_but_two.jsonl"
+    keep = [r for r in sample_rows if "dual_relationship" in r["labels"]][:2]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows + keep), encoding="utf-8")
+    with pytest.raises(DataError, match="a second classifier for 'exploitation' needs"):
+        train([path], tmp_path / "m", cv=-1, n_jobs=1,
+              conditional=[("exploitation", "dual_relationship")])
+    assert not (tmp_path / "m").exists()
