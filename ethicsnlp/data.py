@@ -48,6 +48,24 @@ class Columns:
 DEFAULT_COLUMNS = Columns()
 
 
+def is_missing(value: object) -> bool:
+    """``None``, NaN, ``pd.NA`` or ``NaT``: a missing cell, whatever its column's dtype
+    (pandas' nullable ``string`` and ``Int64`` columns hold ``pd.NA``, not NaN)."""
+    if value is None or isinstance(value, str):
+        return value is None
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def id_text(raw_id: object) -> str:
+    """A note id as text: ``""`` when missing, a whole float without its ``.0`` (pandas
+    turns an integer id column with a missing value into floats: ``7.0`` is note 7)."""
+    if is_missing(raw_id):
+        return ""
+    if isinstance(raw_id, float) and raw_id.is_integer():
+        return str(int(raw_id))
+    return str(raw_id).strip()
+
+
 def as_columns(columns: Columns | Sequence[str]) -> Columns:
     """``columns`` as :class:`Columns`; a pair ``(id_column, text_column)`` is accepted."""
     if isinstance(columns, Columns):
@@ -346,9 +364,7 @@ def validate_frame(
     )
     for i, (row, raw_id, raw_text) in enumerate(zip(rows, id_values, text_values, strict=True)):
         loc = {"path": path, "row": row, "row_kind": row_kind}
-        if raw_id is None or (isinstance(raw_id, float) and np.isnan(raw_id)):
-            raise DataError("empty note id", column=columns.id, **loc)
-        note_id = str(raw_id).strip()
+        note_id = id_text(raw_id)
         if not note_id:
             raise DataError("empty note id", column=columns.id, **loc)
         if note_id in seen:

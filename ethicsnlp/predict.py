@@ -322,7 +322,8 @@ def checked_texts(texts: Iterable[str]) -> list[str]:
     """``texts`` as a list, after checking each is a non-empty string no longer than
     :data:`~ethicsnlp.stream.MAX_TEXT_CHARS`; a :class:`DataError` names the first
     that is not (by 0-based position, never by its content)."""
-    from ethicsnlp.stream import MAX_TEXT_CHARS, is_missing
+    from ethicsnlp.data import is_missing
+    from ethicsnlp.stream import MAX_TEXT_CHARS
 
     if isinstance(texts, str | bytes):
         raise DataError("texts must be a list of strings, not one string: pass [text]")
@@ -348,7 +349,7 @@ def checked_texts(texts: Iterable[str]) -> list[str]:
 def checked_ids(note_ids: Iterable[object] | None, n_texts: int) -> list[str]:
     """Note ids as strings (default: positions), after checking there is one per text,
     none is missing or empty and none repeats."""
-    from ethicsnlp.stream import is_missing
+    from ethicsnlp.data import id_text
 
     if note_ids is None:
         return [str(i) for i in range(n_texts)]
@@ -360,7 +361,7 @@ def checked_ids(note_ids: Iterable[object] | None, n_texts: int) -> list[str]:
     ids: list[str] = []
     seen: set[str] = set()
     for position, value in enumerate(raw):
-        note_id = "" if is_missing(value) else str(value).strip()
+        note_id = id_text(value)
         if not note_id:
             raise DataError(f"note id {position} (0-based) is missing or empty")
         if note_id in seen:

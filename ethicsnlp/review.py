@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ethicsnlp.data import Columns, parse_label_list, read_notes, read_table
+from ethicsnlp.data import Columns, id_text, parse_label_list, read_notes, read_table
 from ethicsnlp.errors import DataError, shown_id
 from ethicsnlp.scores import shown_score
 from ethicsnlp.taxonomy import LABEL_IDS, LABELS
@@ -162,9 +162,9 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
     for i, row in enumerate(rows):
         loc = {"path": path, "row": row, "row_kind": row_kind}
         raw_id = frame["note_id"].iloc[i]
-        if _missing(raw_id):
+        note_id = id_text(raw_id)
+        if not note_id:
             raise DataError("empty note id", column="note_id", **loc)
-        note_id = str(raw_id).strip()
         if note_id in seen:
             raise DataError(
                 f"duplicate note id {shown_id(note_id)} (first seen at {row_kind} {seen[note_id]})",

@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ethicsnlp.csv_records import (
     FIELD_LIMIT,
     field_count_problem,
@@ -23,7 +21,15 @@ from ethicsnlp.csv_records import (
     iter_csv_records,
     shown_column_names,
 )
-from ethicsnlp.data import DEFAULT_COLUMNS, JSON_ARRAY_HINT, Columns, file_format, json_problem
+from ethicsnlp.data import (
+    DEFAULT_COLUMNS,
+    JSON_ARRAY_HINT,
+    Columns,
+    file_format,
+    id_text,
+    is_missing,
+    json_problem,
+)
 from ethicsnlp.errors import DataError
 
 MAX_TEXT_CHARS = 100_000
@@ -60,21 +66,13 @@ def row_kind(path: Path) -> str:
     return "line" if file_format(path) == "jsonl" else "row"
 
 
-def is_missing(value: object) -> bool:
-    """``None``, NaN, ``pd.NA`` or ``NaT``: a missing cell, whatever its column's dtype
-    (pandas' nullable ``string`` and ``Int64`` columns hold ``pd.NA``, not NaN)."""
-    if value is None or isinstance(value, str):
-        return value is None
-    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
-
-
 def check_row(
     row: int, raw_id: object, raw_text: object, columns: Columns, seen: set[str], max_chars: int
 ) -> Row:
     """Check one row: a :class:`GoodRow`, or a :class:`RowProblem` saying why it cannot
     be scored (empty or duplicate id, missing, empty, non-UTF-8 or over-long text).
     ``seen`` collects the ids checked so far."""
-    note_id = "" if is_missing(raw_id) else str(raw_id).strip()
+    note_id = id_text(raw_id)
     if not note_id:
         return RowProblem(row, "", columns.id, "empty note id")
     if _SURROGATES.search(note_id):

@@ -52,6 +52,13 @@ def test_parquet_with_label_columns(tmp_path):
     assert frame.loc[0, "neglecting_risk"] == 1
 
 
+def test_whole_float_ids_lose_their_point_zero(tmp_path):
+    # pandas turns an integer id column with a gap into floats: 7.0 is note 7
+    path = tmp_path / "a.parquet"
+    pd.DataFrame({"note_id": [7.0, 8.0, 8.5], "text": ["a", "b", "c"]}).to_parquet(path)
+    assert read_notes(path)["note_id"].tolist() == ["7", "8", "8.5"]
+
+
 def test_txt_folder(tmp_path):
     (tmp_path / "n1.txt").write_text("First note.", encoding="utf-8")
     (tmp_path / "n2.txt").write_text("Second note.", encoding="utf-8")

@@ -86,6 +86,19 @@ def test_score_frame_treats_pandas_na_as_missing(model):
     assert scored["labels"].isna().tolist() == [False, True, True]
 
 
+def test_whole_float_ids_are_read_as_integers(model):
+    # an integer id column with a missing value is float64 in pandas
+    frame = pd.DataFrame({"note_id": [1, np.nan, 3], "text": ["one", "two", "three"]})
+    assert frame["note_id"].dtype == np.float64
+    scored = model.score_frame(frame, on_error="skip")
+    assert scored["error"].isna().tolist() == [True, False, True]
+    # note 1 given as 1 and as 1.0 is one id
+    mixed = pd.DataFrame({"note_id": pd.Series([1, 1.0], dtype=object), "text": ["a", "b"]})
+    with pytest.raises(DataError, match="row 2, column 'note_id': duplicate note id"):
+        model.score_frame(mixed)
+    assert [r["note_id"] for r in model.predict(["a", "b"], note_ids=[1.0, 2.5])] == ["1", "2.5"]
+
+
 def test_score_frame_refuses_two_columns_of_one_name(model):
     frame = pd.DataFrame([["a", "x", "y"]], columns=["note_id", "text", "text"])
     with pytest.raises(DataError, match="more than one column named 'text'"):
