@@ -176,6 +176,13 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.conditional = conditional
         self.conditional_min_notes = conditional_min_notes
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a saved model, giving one saved by an older release the attributes
+        added since, with the values that keep its old behaviour (so it scores as
+        before and ``get_params``/``clone`` work)."""
+        added_later = {"conditional": (), "conditional_min_notes": 0, "conditional_": []}
+        super().__setstate__({**added_later, **state})
+
     def _base(self):
         if self.estimator is not None:
             return self.estimator

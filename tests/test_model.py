@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_multilabel_classification
 
 from ethicsnlp.model import ThresholdedMultiLabelClassifier, best_threshold, fbeta_at_thresholds
@@ -134,11 +135,15 @@ def test_conditional_classifier_survives_a_safe_skops_round_trip(data):
     assert all(is_allowed_type(name) for name in untrusted)  # the loader's allow-list
     loaded = sio.loads(blob, trusted=untrusted)
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
-    # a model saved before second classifiers existed loads without them
-    del clf.conditional_
+    # a model saved before second classifiers existed loads without them, and its
+    # parameters can be read and cloned
+    for name in ("conditional_", "conditional", "conditional_min_notes"):
+        delattr(clf, name)
     old = sio.loads(sio.dumps(clf), trusted=untrusted)
     plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
     np.testing.assert_allclose(old.predict_proba(X), plain.predict_proba(X))
+    assert old.get_params()["conditional"] == () and old.conditional_ == []
+    assert clone(old).get_params() == clone(plain).get_params()
 
 
 def test_a_pair_below_conditional_min_notes_is_skipped_and_the_main_model_decides(data):
