@@ -24,6 +24,8 @@ def test_shipped_card_records_data_versions_and_grouped_cv():
     assert card["cv_metrics"]["cv"].startswith("leave-one-group-out")
     assert card["peer_cv_metrics"]["macro_f1"] < card["cv_metrics"]["macro_f1"]
     assert set(card["thresholds"]) == set(LABEL_IDS)
+    # the default second classifier (exploitation on dual_relationship notes) is in it
+    assert card["conditional"] == [{"target": "exploitation", "gate": "dual_relationship"}]
 
 
 def test_readme_predict_command_on_examples(tmp_path):
