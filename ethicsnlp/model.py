@@ -93,7 +93,8 @@ def to_threshold_scale(proba: np.ndarray, source: float, target: float) -> np.nd
 
 def gated_counts(Y: np.ndarray, gate: int, target: int) -> tuple[int, int]:
     """How many notes carrying label column ``gate`` carry ``target``, and how many do not."""
-    among = np.asarray(Y)[np.asarray(Y)[:, gate] == 1, target]
+    Y = np.asarray(Y)
+    among = Y[Y[:, gate] == 1, target]
     return int(among.sum()), int(len(among) - among.sum())
 
 
@@ -269,16 +270,37 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated probabilities, one column per label (shape ``(n, n_labels)``);
         with ``conditional`` pairs, gated notes carry the second classifier's
         probability for the target, on the target threshold's scale."""
+        return self._gated(self._main_proba(X), X)
+
+    def proba_and_conditional(self, X) -> tuple[np.ndarray, dict[tuple[int, int], np.ndarray]]:
+        """:meth:`predict_proba` and :meth:`conditional_proba` of ``X`` in one pass (the
+        second classifiers score every row once, not the gated rows a second time)."""
+        second = self.conditional_proba(X)
+        return self._gated(self._main_proba(X), X, second), second
+
+    def _main_proba(self, X) -> np.ndarray:
+        """The main classifiers' calibrated probabilities, one column per label."""
         scores = self.decision_function(X)
-        proba = np.column_stack(
+        return np.column_stack(
             [cal.predict_proba(scores[:, [j]])[:, 1] for j, cal in enumerate(self.calibrators_)]
         )
-        main = proba.copy()
+
+    def _gated(
+        self, main: np.ndarray, X, second: dict[tuple[int, int], np.ndarray] | None = None
+    ) -> np.ndarray:
+        """``main`` with each pair's target replaced, on the rows the main model flags
+        for the gate, by the second classifier's probability (taken from ``second``
+        when given, else scored on those rows of ``X``)."""
+        proba = main.copy()
         for entry in getattr(self, "conditional_", []):
             gate, target = entry[:2]
             gated = np.flatnonzero(main[:, gate] >= self.thresholds_[gate])
-            if len(gated):
+            if not len(gated):
+                continue
+            if second is None:
                 proba[gated, target] = self._second_proba(entry, _take_rows(X, gated))
+            else:
+                proba[gated, target] = second[(gate, target)][gated]
         return proba
 
     def _second_proba(self, entry: tuple, X) -> np.ndarray:

@@ -165,8 +165,7 @@ class EthicsModel:
         second_all: dict[tuple[int, int], np.ndarray] = {}
         if len(all_views):
             features = self._features.transform(all_views)
-            proba_all = self._classifier.predict_proba(features)
-            second_all = self._classifier.conditional_proba(features)
+            proba_all, second_all = self._classifier.proba_and_conditional(features)
         else:
             proba_all = np.zeros((0, len(LABEL_IDS)))
         offset = 0

@@ -188,3 +188,15 @@ def test_build_model_uses_the_default_pairs_unless_told_otherwise():
 
     with pytest.raises(DataError, match="--conditional takes TARGET:GATE"):
         conditional_columns([("exploitation", "exploitation")])
+
+
+def test_proba_and_conditional_equals_the_two_calls(data):
+    X, Y = data
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, conditional=((0, 1),)).fit(X, Y)
+    proba, second = clf.proba_and_conditional(X)
+    np.testing.assert_array_equal(proba, clf.predict_proba(X))
+    assert list(second) == [(0, 1)]
+    np.testing.assert_array_equal(second[(0, 1)], clf.conditional_proba(X)[(0, 1)])
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    proba, second = plain.proba_and_conditional(X)
+    assert second == {} and np.array_equal(proba, plain.predict_proba(X))
