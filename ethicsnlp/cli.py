@@ -131,6 +131,14 @@ def train_command(
             "docs/experiments.md)."
         ),
     ] = None,
+    issue_gate: Annotated[
+        bool,
+        typer.Option(
+            help="Also fit an 'any issue' classifier and withdraw every flag from notes "
+            "it finds unlikely to have any issue (threshold tuned on the inner split; "
+            "see docs/experiments.md)."
+        ),
+    ] = False,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,
@@ -153,6 +161,7 @@ def train_command(
             cv_on=cv_on,
             overwrite=overwrite,
             conditional=_conditional_pairs(conditional),
+            issue_gate=issue_gate,
         )
     except (EthicsNLPError, OSError) as exc:
         _fail(exc)
@@ -330,6 +339,11 @@ def info_command(
     for pair in card.get("conditional", []):
         typer.echo(
             f"second classifier: {pair['target']} decided on notes flagged {pair['gate']}"
+        )
+    if "issue_gate" in card:
+        typer.echo(
+            "issue gate: no flags on notes whose probability of any issue is below "
+            f"{card['issue_gate']['threshold']:.2f}"
         )
     metrics = card.get("cv_metrics")
     if metrics:

@@ -12,6 +12,11 @@ training cost:
 2. a sigmoid (Platt) calibrator fitted on those scores;
 3. the threshold on calibrated probabilities that maximises F-beta on them;
 4. the base estimator refitted on all the data.
+
+With ``issue_gate``, one more classifier of the same kind learns whether a note has any
+issue at all; a note whose probability of any issue falls below a threshold tuned on
+the same out-of-fold pass has every flag withdrawn (its scores are lowered to just
+under each label's threshold, see :meth:`ThresholdedMultiLabelClassifier.predict_proba`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -36,6 +42,10 @@ from ethicsnlp.taxonomy import LABEL_IDS
 log = logging.getLogger(__name__)
 
 THRESHOLD_GRID = np.round(np.linspace(0.05, 0.95, 91), 4)
+
+ISSUE_GATE_GRID = np.round(np.arange(0.0, 0.605, 0.02), 2)
+"""Issue-gate thresholds tried (0 withdraws nothing): the gate only withdraws flags
+from notes the "any issue" classifier finds unlikely to have one."""
 
 
 def fbeta_at_thresholds(
@@ -89,6 +99,20 @@ def to_threshold_scale(proba: np.ndarray, source: float, target: float) -> np.nd
     below = proba * (target / source)
     above = target + (proba - source) * ((1.0 - target) / (1.0 - source))
     return np.where(proba < source, np.minimum(below, np.nextafter(target, 0)), above)
+
+
+def tune_issue_threshold(
+    Y: np.ndarray, flags: np.ndarray, issue_proba: np.ndarray, grid: np.ndarray = ISSUE_GATE_GRID
+) -> float:
+    """The issue-gate threshold whose gate (flags kept only where ``issue_proba`` reaches
+    it) gives the best macro F1 of ``flags`` against ``Y``, F1 rounded to 4 places; the
+    lowest such threshold, so ties withdraw the fewest flags."""
+    Y, flags = np.asarray(Y), np.asarray(flags)
+    scores = [
+        round(f1_score(Y, flags * (issue_proba >= c)[:, None], average="macro", zero_division=0), 4)
+        for c in grid
+    ]
+    return float(grid[int(np.argmax(scores))])
 
 
 def gated_counts(Y: np.ndarray, gate: int, target: int) -> tuple[int, int]:
@@ -157,6 +181,13 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         with ``target`` and this many without (otherwise it is skipped and logged, and
         the main model decides ``target`` everywhere); 0 (the default) fits every pair,
         and a pair whose ``gate`` notes are all one class for ``target`` is an error.
+    issue_gate:
+        Also fit an "any issue" classifier (the same estimator, inner split and
+        calibration, on "the note carries at least one label") and tune, on the
+        out-of-fold flags of the label classifiers, the issue threshold
+        (``issue_threshold_``, from :data:`ISSUE_GATE_GRID`) below which a note's
+        flags are all withdrawn. Skipped (threshold 0, logged) when every note, or
+        none, carries a label. Off by default. See docs/experiments.md.
     """
 
     def __init__(
@@ -168,6 +199,7 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         n_jobs: int | None = None,
         conditional: tuple[tuple[int, int], ...] = (),
         conditional_min_notes: int = 0,
+        issue_gate: bool = False,
     ) -> None:
         self.estimator = estimator
         self.cv = cv
@@ -176,12 +208,20 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.conditional = conditional
         self.conditional_min_notes = conditional_min_notes
+        self.issue_gate = issue_gate
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a saved model, giving one saved by an older release the attributes
         added since, with the values that keep its old behaviour (so it scores as
         before and ``get_params``/``clone`` work)."""
-        added_later = {"conditional": (), "conditional_min_notes": 0, "conditional_": []}
+        added_later = {
+            "conditional": (),
+            "conditional_min_notes": 0,
+            "conditional_": [],
+            "issue_gate": False,
+            "issue_": None,
+            "issue_threshold_": 0.0,
+        }
         super().__setstate__({**added_later, **state})
 
     def _base(self):
@@ -212,21 +252,43 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
             _refuse_one_class(
                 Y[:, j], splits, j, "the training data", "the inner threshold-tuning split"
             )
+        targets = [Y[:, j] for j in range(Y.shape[1])]
+        any_issue = Y.any(axis=1).astype(int)
+        gate_fitted = self.issue_gate and self._issue_gate_possible(any_issue, splits)
+        if gate_fitted:
+            targets.append(any_issue)  # fitted alongside the labels, in the same pool
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one_label)(self._base(), X, Y[:, j], splits, self.beta)
-            for j in range(Y.shape[1])
+            delayed(_fit_one_label)(self._base(), X, y, splits, self.beta) for y in targets
         )
+        self.issue_, self.issue_threshold_ = None, 0.0
+        if gate_fitted:
+            fitted, calibrator, _, issue_oof = results.pop()
+            self.issue_ = (fitted, calibrator)
         self.estimators_ = [r[0] for r in results]
         self.calibrators_ = [r[1] for r in results]
         self.thresholds_ = np.array([r[2] for r in results])
         self.oof_proba_ = np.column_stack([r[3] for r in results])
         self.n_labels_ = Y.shape[1]
+        if gate_fitted:
+            flags = (self.oof_proba_ >= self.thresholds_).astype(int)
+            self.issue_threshold_ = tune_issue_threshold(Y, flags, issue_oof)
         self.conditional_ = [
             self._fit_conditional(X, Y, groups, gate, target)
             for gate, target in self.conditional
             if self._enough_for_second(Y, gate, target)
         ]
         return self
+
+    @staticmethod
+    def _issue_gate_possible(any_issue: np.ndarray, splits: list) -> bool:
+        """Whether "any issue" has both classes overall and in every inner training
+        part (logged when not: the gate is skipped)."""
+        try:
+            _refuse_one_class(any_issue, splits, -1, "the training data", "the inner split")
+        except OneClassError as error:
+            log.info("no issue gate: every note, or none, carries a label in %s", error.where)
+            return False
+        return True
 
     def _enough_for_second(self, Y: np.ndarray, gate: int, target: int) -> bool:
         """Whether the ``gate`` notes hold ``conditional_min_notes`` notes with and
@@ -269,14 +331,39 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, one column per label (shape ``(n, n_labels)``);
         with ``conditional`` pairs, gated notes carry the second classifier's
-        probability for the target, on the target threshold's scale."""
-        return self._gated(self._main_proba(X), X)
+        probability for the target, on the target threshold's scale. With the issue
+        gate, each label's score on a row whose :meth:`issue_proba` is below
+        ``issue_threshold_`` is lowered to at most that probability mapped onto the
+        label threshold's scale, just under the threshold: no flag, and such rows still
+        rank by both scores."""
+        proba = self._gated(self._main_proba(X), X)
+        return self._issue_gated(proba, self.issue_proba(X))
 
     def proba_and_conditional(self, X) -> tuple[np.ndarray, dict[tuple[int, int], np.ndarray]]:
-        """:meth:`predict_proba` and :meth:`conditional_proba` of ``X`` in one pass (the
-        second classifiers score every row once, not the gated rows a second time)."""
+        """The label scores of :meth:`predict_proba` before the issue gate, and
+        :meth:`conditional_proba`, in one pass (the second classifiers score every row
+        once). Used to rank a flagged note's sentences, each on its own label's score."""
         second = self.conditional_proba(X)
         return self._gated(self._main_proba(X), X, second), second
+
+    def issue_proba(self, X) -> np.ndarray | None:
+        """The issue gate's calibrated probability that each row has any issue, or
+        ``None`` when the model has no issue gate."""
+        if getattr(self, "issue_", None) is None:
+            return None
+        fitted, calibrator = self.issue_
+        return calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+
+    def _issue_gated(self, proba: np.ndarray, issue: np.ndarray | None) -> np.ndarray:
+        """``proba`` with the rows below the issue threshold held under every label's
+        threshold (see :meth:`predict_proba`)."""
+        if issue is None or self.issue_threshold_ <= 0:
+            return proba
+        below = np.flatnonzero(issue < self.issue_threshold_)
+        if len(below):
+            capped = to_threshold_scale(issue[below, None], self.issue_threshold_, self.thresholds_)
+            proba[below] = np.minimum(proba[below], capped)
+        return proba
 
     def _main_proba(self, X) -> np.ndarray:
         """The main classifiers' calibrated probabilities, one column per label."""
@@ -363,6 +450,7 @@ def build_model(
     n_jobs: int | None = None,
     batch_size: int = 64,
     conditional: tuple[tuple[int, int], ...] | None = None,
+    issue_gate: bool = False,
 ) -> Pipeline:
     """The project's model: spaCy analysis -> features -> thresholded linear SVMs
     (one per label, class-balanced, Platt-calibrated on out-of-fold scores), with
@@ -370,7 +458,8 @@ def build_model(
     :class:`ThresholdedMultiLabelClassifier`); ``None`` means
     :data:`DEFAULT_CONDITIONAL`, each pair skipped when its gate notes hold fewer than
     :data:`MIN_SECOND_CLASSIFIER_NOTES` notes of either class; ``()`` none; pairs
-    given are always fitted."""
+    given are always fitted. ``issue_gate`` adds the "any issue" gate (off by
+    default)."""
     return Pipeline(
         [
             ("analyze", NoteAnalyzer(batch_size=batch_size)),
@@ -385,6 +474,7 @@ def build_model(
                     n_jobs=n_jobs,
                     conditional=default_conditional() if conditional is None else conditional,
                     conditional_min_notes=MIN_SECOND_CLASSIFIER_NOTES if conditional is None else 0,
+                    issue_gate=issue_gate,
                 ),
             ),
         ]

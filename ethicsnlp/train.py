@@ -212,6 +212,7 @@ def train(
     cv_on: Sequence[str | Path] | None = None,
     overwrite: bool = False,
     conditional: Sequence[tuple[str, str]] | None = None,
+    issue_gate: bool = False,
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
@@ -226,7 +227,9 @@ def train(
     by a second classifier trained on the ``gate`` notes only (see
     :class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`); ``None`` (the default)
     means :data:`~ethicsnlp.model.DEFAULT_CONDITIONAL`, skipped with a warning when the
-    data are too few for it, ``()`` none. Returns the model card.
+    data are too few for it, ``()`` none. ``issue_gate`` adds the "any issue" gate
+    (:class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`), recorded in the card
+    with its threshold. Returns the model card.
     """
     started = time.perf_counter()
     requested = conditional is not None
@@ -254,7 +257,7 @@ def train(
     views = analyzer.transform(texts)
 
     def make_model() -> Pipeline:
-        full = build_model(seed=seed, n_jobs=n_jobs, conditional=pairs)
+        full = build_model(seed=seed, n_jobs=n_jobs, conditional=pairs, issue_gate=issue_gate)
         return Pipeline(full.steps[1:])
 
     card: dict[str, Any] = {"name": Path(output).name, "labels": list(LABEL_IDS)}
@@ -316,6 +319,8 @@ def train(
             {"target": LABEL_IDS[target], "gate": LABEL_IDS[gate]}
             for gate, target, *_ in classifier.conditional_
         ]
+    if classifier.issue_ is not None:
+        card["issue_gate"] = {"threshold": float(classifier.issue_threshold_)}
     card.update(
         {
             "thresholds": {

@@ -186,3 +186,34 @@ def test_conditional_option_keeps_the_default_unless_given_and_none_turns_it_off
     assert _conditional_pairs(["exploitation:dual_relationship"]) == [
         ("exploitation", "dual_relationship")
     ]
+
+
+def test_train_with_the_issue_gate_records_its_threshold_and_scores_with_it(sample_file, tmp_path):
+    from ethicsnlp import load_model
+
+    out = tmp_path / "m"
+    result = runner.invoke(
+        app,
+        ["train", str(sample_file), "-o", str(out), "--cv", "-1", "--group-by", "none",
+         "--n-jobs", "1", "--issue-gate"],
+    )
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text())
+    model = load_model(out)
+    classifier = model.pipeline.named_steps["classify"]
+    assert classifier.issue_ is not None
+    assert card["issue_gate"] == {"threshold": classifier.issue_threshold_}
+    texts = [json.loads(line)["text"] for line in sample_file.read_text().splitlines()]
+    features = model.pipeline[:-1].transform(texts)
+    issue = classifier.issue_proba(features)
+    assert (issue < classifier.issue_threshold_).any()  # the gate withdraws some flags here
+    for record, p in zip(model.predict(texts), issue, strict=True):
+        if p < classifier.issue_threshold_:
+            assert record["labels"] == [] and record["evidence"] == {}
+        assert sorted(record["evidence"]) == sorted(record["labels"])
+    info = runner.invoke(app, ["info", "-m", str(out)])
+    assert "issue gate: no flags on notes whose probability of any issue is below" in info.output
+    plain = runner.invoke(app, ["train", str(sample_file), "-o", str(tmp_path / "p"), "--cv", "-1",
+                                "--group-by", "none", "--n-jobs", "1"])
+    assert plain.exit_code == 0
+    assert "issue_gate" not in json.loads((tmp_path / "p" / "model_card.json").read_text())

@@ -200,3 +200,70 @@ def test_proba_and_conditional_equals_the_two_calls(data):
     plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
     proba, second = plain.proba_and_conditional(X)
     assert second == {} and np.array_equal(proba, plain.predict_proba(X))
+
+
+def test_tune_issue_threshold_picks_the_lowest_best_gate():
+    from ethicsnlp.model import tune_issue_threshold
+
+    Y = np.array([[1, 0], [0, 1], [0, 0], [0, 0]])
+    flags = np.array([[1, 0], [0, 1], [1, 0], [0, 0]])  # row 2 is a false alarm
+    issue = np.array([0.9, 0.7, 0.15, 0.05])
+    # any gate above 0.15 and up to 0.7 removes the false alarm: the lowest is chosen
+    assert tune_issue_threshold(Y, flags, issue) == pytest.approx(0.16)
+    # nothing to gain: no gate
+    assert tune_issue_threshold(Y, Y, issue) == 0.0
+
+
+def test_issue_gate_withdraws_every_flag_below_its_threshold_and_nothing_else(data):
+    X, Y = data
+    assert (~Y.any(axis=1)).any()  # the data have notes without any label
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, issue_gate=True).fit(X, Y)
+    np.testing.assert_array_equal(clf.thresholds_, plain.thresholds_)
+    np.testing.assert_array_equal(clf.oof_proba_, plain.oof_proba_)
+    assert clf.issue_ is not None and 0.0 <= clf.issue_threshold_ <= 0.6
+    clf.issue_threshold_ = 0.5  # a gate that bites on these data, whatever was tuned
+    issue, main, proba = clf.issue_proba(X), plain.predict_proba(X), clf.predict_proba(X)
+    below = issue < 0.5
+    assert below.any() and (~below).any()
+    np.testing.assert_array_equal(proba[~below], main[~below])
+    assert (proba[below] < clf.thresholds_).all() and (proba[below] <= main[below]).all()
+    assert not clf.predict(X)[below].any()
+    np.testing.assert_array_equal(clf.predict(X)[~below], plain.predict(X)[~below])
+    # sentences of a flagged note are ranked on their labels' own scores, ungated
+    np.testing.assert_array_equal(clf.proba_and_conditional(X)[0], main)
+
+
+def test_issue_gate_is_skipped_when_every_note_carries_a_label(data, caplog):
+    X, Y = data
+    keep = Y.any(axis=1)
+    with caplog.at_level("INFO", logger="ethicsnlp.model"):
+        clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, issue_gate=True).fit(
+            X[keep], Y[keep]
+        )
+    assert clf.issue_ is None and clf.issue_threshold_ == 0.0 and clf.issue_proba(X) is None
+    assert "no issue gate" in caplog.text
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X[keep], Y[keep])
+    np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(X))
+
+
+def test_issue_gate_survives_a_safe_skops_round_trip_and_old_models_load_without(data):
+    import skops.io as sio
+
+    from ethicsnlp.persist import is_allowed_type
+
+    X, Y = data
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, issue_gate=True).fit(X, Y)
+    clf.issue_threshold_ = 0.5
+    blob = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert all(is_allowed_type(name) for name in untrusted)
+    loaded = sio.loads(blob, trusted=untrusted)
+    assert loaded.issue_threshold_ == 0.5
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    for name in ("issue_gate", "issue_", "issue_threshold_"):
+        delattr(clf, name)
+    old = sio.loads(sio.dumps(clf), trusted=untrusted)
+    plain = ThresholdedMultiLabelClassifier(cv=3, random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(old.predict_proba(X), plain.predict_proba(X))
+    assert old.get_params()["issue_gate"] is False and old.issue_proba(X) is None
