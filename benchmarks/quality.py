@@ -149,7 +149,9 @@ def write_errors(path: Path, frame, Y: np.ndarray, out: dict) -> None:
     from ethicsnlp.nlp import get_nlp
 
     docs = list(get_nlp().pipe(frame["text"].tolist(), batch_size=64))
-    errors = analyse_errors(frame["note_id"].tolist(), docs, Y, out["proba"], out["thresholds"])
+    errors = analyse_errors(
+        frame["note_id"].tolist(), docs, Y, out["proba"], out["thresholds"], out.get("withdrawn")
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     errors.assign(cues=errors["cues"].map(json.dumps)).to_csv(path, index=False)
     print(cause_table(errors).T.to_string())

@@ -13,6 +13,8 @@ False positives
   ``vocabulary``             none of the above: wording the model associates with the label
 
 False negatives
+  ``issue gate``             the label's score reached its threshold, but the issue gate
+                             found the note unlikely to hold any issue and withdrew it
   ``vocabulary not seen``    no cue of the label in the note: wording the rules and model lack
   ``context over-applied``   the label's cues were all marked negated, hypothetical or non-therapist
   ``weak signal``            affirmed therapist cues present, but the score stayed under threshold
@@ -38,7 +40,7 @@ FP_CAUSES = (
     "other label confusion",
     "vocabulary",
 )
-FN_CAUSES = ("vocabulary not seen", "context over-applied", "weak signal")
+FN_CAUSES = ("issue gate", "vocabulary not seen", "context over-applied", "weak signal")
 
 
 def _cue_summary(doc: Doc, label: str) -> list[dict]:
@@ -94,14 +96,20 @@ def analyse_errors(
     Y: np.ndarray,
     proba: np.ndarray,
     thresholds: np.ndarray | Sequence[float] | Sequence[np.ndarray],
+    withdrawn: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per error: note_id, label, kind (FP/FN), probability, threshold,
     cause, and the label's cues with their context states and refusal marks (offsets,
     no text beyond the cue words). ``thresholds`` may be one row per note (per-fold
-    thresholds of a cross-validation) or one value per label."""
+    thresholds of a cross-validation) or one value per label. ``withdrawn`` (0/1 like
+    ``proba``, the ``"withdrawn"`` of
+    :func:`~ethicsnlp.train.cross_validate_views`) marks the flags the issue gate
+    withdrew: a miss among them has the cause ``issue gate``."""
     thresholds = np.asarray(thresholds, dtype=float)
     if thresholds.ndim == 1:
         thresholds = np.broadcast_to(thresholds, proba.shape)
+    if withdrawn is None:
+        withdrawn = np.zeros(proba.shape, dtype=int)
     rows = []
     for i, (note_id, doc) in enumerate(zip(note_ids, docs, strict=True)):
         true_labels = [LABEL_IDS[j] for j in np.flatnonzero(Y[i])]
@@ -110,11 +118,12 @@ def analyse_errors(
             if flagged == bool(Y[i, j]):
                 continue
             kind = "FP" if flagged else "FN"
-            cause = (
-                false_positive_cause(doc, label, true_labels)
-                if flagged
-                else false_negative_cause(doc, label)
-            )
+            if flagged:
+                cause = false_positive_cause(doc, label, true_labels)
+            elif withdrawn[i, j]:
+                cause = "issue gate"
+            else:
+                cause = false_negative_cause(doc, label)
             rows.append(
                 {
                     "note_id": note_id,
@@ -192,6 +201,11 @@ def grouped_cv_errors(
     )
     docs = list(get_nlp().pipe(texts, batch_size=64))
     errors = analyse_errors(
-        frame["note_id"].tolist(), docs, Y, result["proba"], result["thresholds"]
+        frame["note_id"].tolist(),
+        docs,
+        Y,
+        result["proba"],
+        result["thresholds"],
+        result["withdrawn"],
     )
     return errors, result["metrics"]

@@ -109,3 +109,16 @@ def test_grouped_cv_errors_names_a_label_too_rare_for_the_folds(sample_rows):
     )
     with pytest.raises(DataError, match=r"has no positive .* cross-validation fold"):
         grouped_cv_errors(frame, cv=2, group_by="none")
+
+
+def test_a_miss_the_issue_gate_withdrew_says_so():
+    doc = get_nlp()("Writer accepted the friend request and they went to a party.")
+    Y = np.zeros((1, len(LABEL_IDS)), dtype=int)
+    Y[0, label_index("dual_relationship")] = 1
+    proba = np.full((1, len(LABEL_IDS)), 0.1)
+    withdrawn = np.zeros_like(Y)
+    withdrawn[0, label_index("dual_relationship")] = 1
+    errors = analyse_errors(["n1"], [doc], Y, proba, np.full(len(LABEL_IDS), 0.5), withdrawn)
+    assert errors.loc[0, "kind"] == "FN" and errors.loc[0, "cause"] == "issue gate"
+    plain = analyse_errors(["n1"], [doc], Y, proba, np.full(len(LABEL_IDS), 0.5))
+    assert plain.loc[0, "cause"] == "weak signal"

@@ -129,3 +129,33 @@ def test_a_requested_pair_without_enough_notes_is_refused_before_any_work(sample
         train([path], tmp_path / "m", cv=-1, n_jobs=1,
               conditional=[("exploitation", "dual_relationship")])
     assert not (tmp_path / "m").exists()
+
+
+def test_cross_validation_reports_the_flags_the_issue_gate_withdrew():
+    X, Y = make_multilabel_classification(n_samples=240, n_features=20, n_classes=3,
+                                          random_state=0)
+    groups = np.repeat(np.array(["a", "b", "c", "d"]), 60)
+
+    def make_model(issue_gate):
+        def make():
+            clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, issue_gate=issue_gate)
+            if issue_gate:  # a gate that bites, whatever the inner split tunes
+                fit = clf.fit
+
+                def fit_and_gate(*args, **kwargs):
+                    fitted = fit(*args, **kwargs)
+                    fitted.issue_threshold_ = 0.6
+                    return fitted
+
+                clf.fit = fit_and_gate
+            return clf
+
+        return make
+
+    plain = cross_validate_views(make_model(False), X, Y, groups, cv=0, seed=0)
+    gated = cross_validate_views(make_model(True), X, Y, groups, cv=0, seed=0)
+    assert not plain["withdrawn"].any()
+    withdrawn = gated["withdrawn"].astype(bool)
+    assert withdrawn.any()
+    # exactly the flags the plain model raised and the gated one did not
+    np.testing.assert_array_equal(withdrawn, (plain["pred"] == 1) & (gated["pred"] == 0))
