@@ -136,9 +136,9 @@ def train_command(
         typer.Option(
             help="Also fit an 'any issue' classifier and withdraw every flag from notes "
             "it finds unlikely to have any issue (threshold tuned on the inner split; "
-            "see docs/experiments.md)."
+            "see docs/experiments.md). On by default."
         ),
-    ] = False,
+    ] = True,
     id_col: IdCol = "note_id",
     text_col: TextCol = "text",
     verbose: Verbose = False,

@@ -187,7 +187,8 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         out-of-fold flags of the label classifiers, the issue threshold
         (``issue_threshold_``, from :data:`ISSUE_GATE_GRID`) below which a note's
         flags are all withdrawn. Skipped (threshold 0, logged) when every note, or
-        none, carries a label. Off by default. See docs/experiments.md.
+        none, carries a label. Off by default here; :func:`build_model` turns it on.
+        See docs/experiments.md.
     """
 
     def __init__(
@@ -450,7 +451,7 @@ def build_model(
     n_jobs: int | None = None,
     batch_size: int = 64,
     conditional: tuple[tuple[int, int], ...] | None = None,
-    issue_gate: bool = False,
+    issue_gate: bool = True,
 ) -> Pipeline:
     """The project's model: spaCy analysis -> features -> thresholded linear SVMs
     (one per label, class-balanced, Platt-calibrated on out-of-fold scores), with
@@ -458,8 +459,8 @@ def build_model(
     :class:`ThresholdedMultiLabelClassifier`); ``None`` means
     :data:`DEFAULT_CONDITIONAL`, each pair skipped when its gate notes hold fewer than
     :data:`MIN_SECOND_CLASSIFIER_NOTES` notes of either class; ``()`` none; pairs
-    given are always fitted. ``issue_gate`` adds the "any issue" gate (off by
-    default)."""
+    given are always fitted. ``issue_gate`` (on by default) adds the "any issue"
+    gate."""
     return Pipeline(
         [
             ("analyze", NoteAnalyzer(batch_size=batch_size)),

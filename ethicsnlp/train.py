@@ -67,6 +67,19 @@ def fit_predict(
     return model.predict_proba(X_test), np.asarray(thresholds, dtype=float)
 
 
+def withdrawn_by_issue_gate(model: Any, X_test, proba: np.ndarray) -> np.ndarray:
+    """0/1 matrix like ``proba``: the flags of fitted ``model`` (a project pipeline or
+    classifier) on ``X_test`` that the issue gate withdrew (label score at or above
+    its threshold before the gate, ``proba`` under it after); all 0 without a gate."""
+    classifier = model.named_steps["classify"] if isinstance(model, Pipeline) else model
+    if getattr(classifier, "issue_", None) is None:
+        return np.zeros(proba.shape, dtype=int)
+    features = model[:-1].transform(X_test) if isinstance(model, Pipeline) else X_test
+    before, _ = classifier.proba_and_conditional(features)
+    thresholds = classifier.thresholds_
+    return ((before >= thresholds) & (proba < thresholds)).astype(int)
+
+
 def _take(X: Any, idx: np.ndarray) -> Any:
     return (
         X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else [X[i] for i in idx]
@@ -106,11 +119,14 @@ def cross_validate_views(
     ``extra`` = ``(X_extra, Y_extra, groups_extra)`` are notes added to every
     training fold and never evaluated, so figures stay comparable with and
     without them. Returns ``{"proba", "pred", "thresholds" (each note's fold
-    thresholds), "metrics", "per_group", "splits", "fit_seconds"}``.
+    thresholds), "withdrawn" (flags the issue gate withdrew, see
+    :func:`withdrawn_by_issue_gate`), "metrics", "per_group", "splits",
+    "fit_seconds"}``.
     """
     splits, description = outer_splits(Y, groups, cv, seed)
     proba = np.zeros(Y.shape, dtype=float)
     fold_thresholds = np.zeros(Y.shape, dtype=float)
+    withdrawn = np.zeros(Y.shape, dtype=int)
     started = time.perf_counter()
     for k, (train_idx, test_idx) in enumerate(splits, start=1):
         X_train, Y_train, g_train = with_extra(
@@ -127,9 +143,11 @@ def cross_validate_views(
             len(Y_train) - len(train_idx),
             len(test_idx),
         )
+        model, X_test = make_model(), _take(X, test_idx)
         proba[test_idx], fold_thresholds[test_idx] = fit_predict(
-            make_model(), X_train, Y_train, g_train, _take(X, test_idx)
+            model, X_train, Y_train, g_train, X_test
         )
+        withdrawn[test_idx] = withdrawn_by_issue_gate(model, X_test, proba[test_idx])
     seconds = time.perf_counter() - started
     pred = (proba >= fold_thresholds).astype(int)
     metrics = flag_metrics(Y, pred, proba)
@@ -143,6 +161,7 @@ def cross_validate_views(
         "proba": proba,
         "pred": pred,
         "thresholds": fold_thresholds,
+        "withdrawn": withdrawn,
         "metrics": metrics,
         "per_group": per_group,
         "splits": description,
@@ -212,7 +231,7 @@ def train(
     cv_on: Sequence[str | Path] | None = None,
     overwrite: bool = False,
     conditional: Sequence[tuple[str, str]] | None = None,
-    issue_gate: bool = False,
+    issue_gate: bool = True,
 ) -> dict[str, Any]:
     """Train the project model on ``data`` and write the model folder ``output``.
 
@@ -227,9 +246,9 @@ def train(
     by a second classifier trained on the ``gate`` notes only (see
     :class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`); ``None`` (the default)
     means :data:`~ethicsnlp.model.DEFAULT_CONDITIONAL`, skipped with a warning when the
-    data are too few for it, ``()`` none. ``issue_gate`` adds the "any issue" gate
-    (:class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`), recorded in the card
-    with its threshold. Returns the model card.
+    data are too few for it, ``()`` none. ``issue_gate`` (on by default) adds the "any
+    issue" gate (:class:`~ethicsnlp.model.ThresholdedMultiLabelClassifier`), recorded
+    in the card with its threshold. Returns the model card.
     """
     started = time.perf_counter()
     requested = conditional is not None

@@ -195,7 +195,7 @@ def test_train_with_the_issue_gate_records_its_threshold_and_scores_with_it(samp
     result = runner.invoke(
         app,
         ["train", str(sample_file), "-o", str(out), "--cv", "-1", "--group-by", "none",
-         "--n-jobs", "1", "--issue-gate"],
+         "--n-jobs", "1"],  # the issue gate is on by default
     )
     assert result.exit_code == 0, result.output
     card = json.loads((out / "model_card.json").read_text())
@@ -214,6 +214,6 @@ def test_train_with_the_issue_gate_records_its_threshold_and_scores_with_it(samp
     info = runner.invoke(app, ["info", "-m", str(out)])
     assert "issue gate: no flags on notes whose probability of any issue is below" in info.output
     plain = runner.invoke(app, ["train", str(sample_file), "-o", str(tmp_path / "p"), "--cv", "-1",
-                                "--group-by", "none", "--n-jobs", "1"])
+                                "--group-by", "none", "--n-jobs", "1", "--no-issue-gate"])
     assert plain.exit_code == 0
     assert "issue_gate" not in json.loads((tmp_path / "p" / "model_card.json").read_text())

@@ -180,6 +180,9 @@ def test_build_model_uses_the_default_pairs_unless_told_otherwise():
     gate, target = LABEL_IDS.index("dual_relationship"), LABEL_IDS.index("exploitation")
     assert default.conditional == ((gate, target),)
     assert default.conditional_min_notes == MIN_SECOND_CLASSIFIER_NOTES
+    assert default.issue_gate
+    assert not build_model(issue_gate=False).named_steps["classify"].issue_gate
+    assert not ThresholdedMultiLabelClassifier().issue_gate  # off unless asked for
     none = build_model(conditional=()).named_steps["classify"]
     assert none.conditional == ()
     given = build_model(conditional=conditional_columns([("giving_advice", "boundary_violation")]))
