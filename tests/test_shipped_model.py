@@ -26,6 +26,8 @@ def test_shipped_card_records_data_versions_and_grouped_cv():
     assert set(card["thresholds"]) == set(LABEL_IDS)
     # the default second classifier (exploitation on dual_relationship notes) is in it
     assert card["conditional"] == [{"target": "exploitation", "gate": "dual_relationship"}]
+    # and the issue gate, with the threshold its inner split tuned
+    assert 0 < card["issue_gate"]["threshold"] <= 0.6
 
 
 def test_readme_predict_command_on_examples(tmp_path):
