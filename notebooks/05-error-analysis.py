@@ -20,7 +20,8 @@
 # pipeline missed, handling it did not credit, confusion with another label,
 # wording it never saw, or (for a miss) a flag the issue gate withdrew. To stay
 # under two minutes this notebook uses a sample of six settings;
-# `uv run python benchmarks/quality.py --errors reports/errors.csv` writes the same table for all notes (about ten minutes), which you can load
+# `uv run python benchmarks/quality.py --errors reports/errors.csv` writes the
+# same table for all notes (about ten minutes), which you can load
 # below instead. No note text is shown, only ids, labels, causes and cue words.
 
 # %%
