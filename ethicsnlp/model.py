@@ -122,6 +122,11 @@ def gated_counts(Y: np.ndarray, gate: int, target: int) -> tuple[int, int]:
     return int(among.sum()), int(len(among) - among.sum())
 
 
+def _calibrated_proba(fitted, calibrator, X) -> np.ndarray:
+    """A fitted binary classifier's Platt-calibrated probability for each row of ``X``."""
+    return calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+
+
 def _take_rows(X, rows: np.ndarray):
     """Rows of a feature matrix (sparse, dense or DataFrame)."""
     if hasattr(X, "iloc"):
@@ -352,8 +357,7 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         ``None`` when the model has no issue gate."""
         if getattr(self, "issue_", None) is None:
             return None
-        fitted, calibrator = self.issue_
-        return calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+        return _calibrated_proba(*self.issue_, X)
 
     def _issue_gated(self, proba: np.ndarray, issue: np.ndarray | None) -> np.ndarray:
         """``proba`` with the rows below the issue threshold held under every label's
@@ -395,7 +399,7 @@ class ThresholdedMultiLabelClassifier(ClassifierMixin, BaseEstimator):
         """A second classifier's probabilities of its target for the rows of ``X``, on
         the target threshold's scale."""
         _, target, fitted, calibrator, threshold = entry
-        p = calibrator.predict_proba(fitted.decision_function(X).reshape(-1, 1))[:, 1]
+        p = _calibrated_proba(fitted, calibrator, X)
         return to_threshold_scale(p, threshold, self.thresholds_[target])
 
     def conditional_proba(self, X) -> dict[tuple[int, int], np.ndarray]:

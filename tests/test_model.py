@@ -123,17 +123,26 @@ def test_conditional_target_with_one_class_among_gated_notes_is_refused(data):
         ThresholdedMultiLabelClassifier(cv=3, conditional=((0, 1),)).fit(X, Y)
 
 
-def test_conditional_classifier_survives_a_safe_skops_round_trip(data):
+def _safe_skops_round_trip(clf):
+    """``clf`` saved and loaded with skops, trusting only the loader's allow-list; returns
+    the loaded model and the types it needed."""
     import skops.io as sio
 
     from ethicsnlp.persist import is_allowed_type
 
-    X, Y = data
-    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, conditional=((0, 1),)).fit(X, Y)
     blob = sio.dumps(clf)
     untrusted = sio.get_untrusted_types(data=blob)
     assert all(is_allowed_type(name) for name in untrusted)  # the loader's allow-list
-    loaded = sio.loads(blob, trusted=untrusted)
+    return sio.loads(blob, trusted=untrusted), untrusted
+
+
+def test_conditional_classifier_survives_a_safe_skops_round_trip(data):
+    import skops.io as sio
+
+
+    X, Y = data
+    clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, conditional=((0, 1),)).fit(X, Y)
+    loaded, untrusted = _safe_skops_round_trip(clf)
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
     # a model saved before second classifiers existed loads without them, and its
     # parameters can be read and cloned
@@ -253,15 +262,11 @@ def test_issue_gate_is_skipped_when_every_note_carries_a_label(data, caplog):
 def test_issue_gate_survives_a_safe_skops_round_trip_and_old_models_load_without(data):
     import skops.io as sio
 
-    from ethicsnlp.persist import is_allowed_type
 
     X, Y = data
     clf = ThresholdedMultiLabelClassifier(cv=3, random_state=0, issue_gate=True).fit(X, Y)
     clf.issue_threshold_ = 0.5
-    blob = sio.dumps(clf)
-    untrusted = sio.get_untrusted_types(data=blob)
-    assert all(is_allowed_type(name) for name in untrusted)
-    loaded = sio.loads(blob, trusted=untrusted)
+    loaded, untrusted = _safe_skops_round_trip(clf)
     assert loaded.issue_threshold_ == 0.5
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     for name in ("issue_gate", "issue_", "issue_threshold_"):
